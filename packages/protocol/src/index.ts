@@ -1,0 +1,5 @@
+export * from "./channel.js";
+export * from "./codec.js";
+export * from "./codes.js";
+export * from "./frames.js";
+export * from "./validate.js";
