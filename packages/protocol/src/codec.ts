@@ -59,7 +59,11 @@ export function decodeHubMessage(text: string): { frames: HubFrame[]; invalid: n
   for (const line of lines(text)) {
     try {
       const value: unknown = JSON.parse(line);
-      if (typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string") {
+      if (
+        typeof value === "object" &&
+        value !== null &&
+        typeof (value as { type?: unknown }).type === "string"
+      ) {
         frames.push(value as HubFrame);
       } else invalid++;
     } catch {

@@ -2,9 +2,9 @@
  * Validation of client frames. Pure: takes a parsed JSON value, returns a typed frame or a
  * precise complaint naming the field and why. Never throws on any input.
  */
-import { MAX_CHANNEL_LENGTH, isValidChannel } from "./channel.js";
-import { PROTOCOL_VERSION } from "./frames.js";
+import { isValidChannel, MAX_CHANNEL_LENGTH } from "./channel.js";
 import type { ClientFrame, Json, StreamPosition } from "./frames.js";
+import { PROTOCOL_VERSION } from "./frames.js";
 
 export const MAX_KEY_LENGTH = 128;
 export const MAX_NAME_LENGTH = 128;
@@ -32,7 +32,8 @@ function fail(message: string): never {
 function channelField(o: Obj): string {
   const c = o.channel;
   if (typeof c !== "string") fail("channel: expected a string");
-  if (c.length === 0 || c.length > MAX_CHANNEL_LENGTH) fail(`channel: length must be 1–${MAX_CHANNEL_LENGTH}`);
+  if (c.length === 0 || c.length > MAX_CHANNEL_LENGTH)
+    fail(`channel: length must be 1–${MAX_CHANNEL_LENGTH}`);
   if (!isValidChannel(c)) fail("channel: only [A-Za-z0-9_.:@#/=-] are allowed");
   return c;
 }
@@ -113,11 +114,13 @@ export function validateClientFrame(value: unknown): Validation {
   const id = isId(rawId) ? rawId : undefined;
   try {
     if (id === undefined) {
-      if (!KNOWN_REQUESTS.has(type)) return { ok: false, fatal: false, ignore: true, message: `unknown type ${type}` };
+      if (!KNOWN_REQUESTS.has(type))
+        return { ok: false, fatal: false, ignore: true, message: `unknown type ${type}` };
       fail("id: expected a positive integer");
     }
     const frame = parseFields(type, value, id);
-    if (!frame) return { ok: false, fatal: false, id, message: `type: unknown frame type "${type.slice(0, 64)}"` };
+    if (!frame)
+      return { ok: false, fatal: false, id, message: `type: unknown frame type "${type.slice(0, 64)}"` };
     return { ok: true, frame };
   } catch (err) {
     if (err instanceof FieldError) {

@@ -78,7 +78,7 @@ export interface Broker {
   position(channel: string): Promise<StreamPosition>;
   history(request: HistoryRequest): Promise<HistoryResult>;
 
-  /** Start / stop live events for a channel on this node. Idempotent. */
+  /** Start / stop live events for a channel on this node. Idempotent; applied in call order per channel. */
   subscribe(channel: string): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/** The `switchboard` command (CLI.md). Bad flags or config: one clear line, exit code 2. */
+import { Command, CommanderError } from "commander";
+import { runHub } from "./hub-command.js";
+import { parseBroker, parseLogLevel, parsePort } from "./options.js";
+import { UsageError } from "./usage-error.js";
+
+const program = new Command("switchboard")
+  .description("Real-time messaging for Module Federation micro-frontends")
+  .showHelpAfterError(false)
+  .exitOverride()
+  .configureOutput({ writeErr: () => undefined });
+
+program
+  .command("hub")
+  .description("run one hub node")
+  .option("--port <port>", "port for HTTP and WebSocket", parsePort, 7700)
+  .option("--host <host>", "address to bind", "127.0.0.1")
+  .option("--data <dir>", "embedded store folder (SQLite), created if missing", "./data")
+  .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
+  .option("--node <name>", "node id reported in `connected` (default: generated)")
+  .option("--config <file>", "JSON config (keys in docs/operations.md); flags override it")
+  .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", parseLogLevel, "info")
+  .action(async (options) => {
+    const hub = await runHub(options);
+    process.stdout.write(`switchboard hub ${hub.node} on ${hub.url} (broker ${hub.broker.kind})\n`);
+  });
+
+program
+  .command("start")
+  .description("run the whole system locally: hub + host + sender + receiver")
+  .option("--port-base <port>", "host on BASE, sender on BASE+1, receiver on BASE+2", parsePort, 3000)
+  .option("--hub-port <port>", "hub port", parsePort, 7700)
+  .option("--host <host>", "address to bind", "127.0.0.1")
+  .option("--data <dir>", "embedded store folder (SQLite)", "./data")
+  .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
+  .option("--config <file>", "hub config JSON")
+  .option("--log-level <level>", "hub log level", parseLogLevel, "warn")
+  .action(async (options) => {
+    const { runStart } = await import("./start-command.js");
+    await runStart(options);
+  });
+
+function fail(message: string): never {
+  process.stderr.write(`switchboard: ${message}\n`);
+  process.exit(2);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    if (err.exitCode === 0 || err.code === "commander.helpDisplayed" || err.code === "commander.help")
+      process.exit(0);
+    fail(err.message.replace(/^error: /, ""));
+  }
+  if (err instanceof UsageError) fail(err.message);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") fail(`port already in use (${(err as Error).message})`);
+  throw err;
+}

@@ -1,0 +1,25 @@
+/** Flag parsers shared by the commands: each names the flag and what it expects. */
+import { InvalidArgumentError } from "commander";
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError("expected a port number 0–65535");
+  return port;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+export function parseBroker(value: string): string {
+  if (value === "memory" || /^(redis|rediss|nats):\/\/[^/]+/.test(value)) return value;
+  throw new InvalidArgumentError("expected memory, redis://HOST:PORT or nats://HOST:PORT");
+}
+
+export function parseLogLevel(value: string): string {
+  const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+  if (levels.includes(value)) return value;
+  throw new InvalidArgumentError(`expected one of ${levels.join(", ")}`);
+}

@@ -1,0 +1,230 @@
+/**
+ * One channel's live stream on this node. Keeps the node's view of the channel's position and
+ * guarantees that every local subscriber sees offsets strictly increasing by one: live events
+ * from the broker that skip offsets are held back and the gap is filled from history; a gap
+ * that cannot be filled (history lost, epoch changed) ends every local subscription with
+ * `insufficient_state` so clients resubscribe with `since` and learn `recovered: false`.
+ * Each publication is serialized once and the same bytes go to every subscriber.
+ */
+import type { ClientInfo, Publication, StreamPosition, SubscribedFrame } from "@switchboard/protocol";
+import { UnsubscribeReason } from "@switchboard/protocol";
+import type { Broker, HistoryPolicy } from "./brokers/broker.js";
+
+/** What a stream needs from a subscribed connection. */
+export interface StreamSubscriber {
+  readonly id: string;
+  /** Pre-serialized `pub` frame, shared by every subscriber. */
+  deliver(frame: Buffer): void;
+  /** The hub ended this subscription (e.g. insufficient_state). */
+  ended(channel: string, frame: string): void;
+  /** A join/leave of another client. */
+  presenceEvent(frame: string): void;
+}
+
+type SubscribedBody = Omit<SubscribedFrame, "id" | "type">;
+
+/** How many history reads one recovery or gap fill may take before giving up. */
+const MAX_CATCH_UP_ROUNDS = 8;
+
+export function encodePub(channel: string, pub: Publication): Buffer {
+  return Buffer.from(JSON.stringify({ type: "pub", channel, ...pub }));
+}
+
+export class ChannelStream {
+  epoch = "";
+  /** Offset of the last publication delivered to local subscribers. */
+  offset = 0;
+  readonly subscribers = new Map<string, StreamSubscriber>();
+  closed = false;
+  /** Publications that arrived ahead of `offset + 1` (or before the stream was live). */
+  private readonly held = new Map<number, { epoch: string; publication: Publication }>();
+  private live = false;
+  private filling = false;
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly channel: string,
+    private readonly broker: Broker,
+    private readonly policy: HistoryPolicy,
+    private readonly onDelivered: (count: number) => void,
+    private readonly onClosed: (stream: ChannelStream) => void,
+  ) {
+    this.ready = this.start();
+  }
+
+  private async start(): Promise<void> {
+    try {
+      await this.broker.subscribe(this.channel);
+      const top = await this.broker.position(this.channel);
+      this.epoch = top.epoch;
+      this.offset = top.offset;
+      this.live = true;
+      this.drainHeld();
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  onPublication(epoch: string, publication: Publication): void {
+    if (this.closed) return;
+    if (!this.live || this.filling) {
+      this.held.set(publication.offset, { epoch, publication });
+      return;
+    }
+    if (epoch !== this.epoch) return this.reset();
+    if (publication.offset <= this.offset) return; // already delivered (e.g. via a gap fill)
+    if (publication.offset === this.offset + 1) return this.deliver(publication);
+    this.held.set(publication.offset, { epoch, publication });
+    void this.fill();
+  }
+
+  onPresence(type: "join" | "leave", info: ClientInfo): void {
+    const frame = JSON.stringify({ type, channel: this.channel, info });
+    for (const sub of this.subscribers.values()) if (sub.id !== info.client) sub.presenceEvent(frame);
+  }
+
+  /** After a broker reconnect: the stream may have missed events; compare with the broker's top. */
+  async resync(): Promise<void> {
+    if (this.closed || !this.live) return;
+    try {
+      const top = await this.broker.position(this.channel);
+      if (top.epoch !== this.epoch) this.reset();
+      else if (top.offset > this.offset) await this.fill(top.offset);
+    } catch {
+      // The broker is still unreachable: the next resync event tries again.
+    }
+  }
+
+  /**
+   * Adds a subscriber and returns the body of its `subscribed` reply. The subscriber is added in
+   * the same tick as the reply is built, so no live publication falls between the two.
+   * Returns undefined when the stream closed meanwhile (the caller retries on a fresh stream).
+   */
+  async join(sub: StreamSubscriber, since: StreamPosition | undefined): Promise<SubscribedBody | undefined> {
+    await this.ready;
+    const recovered: Publication[] = [];
+    let recovering = since !== undefined && since.epoch === this.epoch && since.offset <= this.offset;
+    let from = since?.offset ?? 0;
+    for (let round = 0; recovering && from < this.offset; round++) {
+      if (round === MAX_CATCH_UP_ROUNDS) {
+        recovering = false;
+        break;
+      }
+      const page = await this.broker.history({
+        channel: this.channel,
+        since: { epoch: this.epoch, offset: from },
+        limit: Math.min(this.offset - from, this.policy.size),
+        history: this.policy,
+      });
+      if (this.closed) return undefined;
+      if (!page.complete || page.epoch !== this.epoch) {
+        recovering = false;
+        break;
+      }
+      for (const p of page.publications) {
+        if (p.offset !== from + 1 || p.offset > this.offset) break;
+        recovered.push(p);
+        from = p.offset;
+      }
+      if (page.publications.length === 0 && from < this.offset) recovering = false;
+    }
+    if (this.closed) return undefined;
+    this.subscribers.set(sub.id, sub);
+    return {
+      channel: this.channel,
+      epoch: this.epoch,
+      offset: this.offset,
+      recovered: recovering,
+      publications: recovering ? recovered : [],
+    };
+  }
+
+  leave(subscriberId: string): void {
+    this.subscribers.delete(subscriberId);
+    if (this.subscribers.size === 0) this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.held.clear();
+    this.onClosed(this);
+  }
+
+  private deliver(publication: Publication): void {
+    this.offset = publication.offset;
+    if (this.subscribers.size === 0) return;
+    const frame = encodePub(this.channel, publication);
+    for (const sub of this.subscribers.values()) sub.deliver(frame);
+    this.onDelivered(this.subscribers.size);
+  }
+
+  /** Delivers held publications that continue the stream; starts a fill if a gap remains. */
+  private drainHeld(): void {
+    const state = this.deliverContiguous();
+    if (state === "gap") void this.fill();
+    else if (state === "reset") this.reset();
+  }
+
+  private deliverContiguous(): "done" | "gap" | "reset" {
+    for (;;) {
+      const next = this.held.get(this.offset + 1);
+      if (!next) break;
+      this.held.delete(this.offset + 1);
+      if (next.epoch !== this.epoch) return "reset";
+      this.deliver(next.publication);
+    }
+    for (const [offset, entry] of this.held) {
+      if (entry.epoch !== this.epoch) return "reset";
+      if (offset <= this.offset) this.held.delete(offset);
+    }
+    return this.held.size > 0 ? "gap" : "done";
+  }
+
+  /** Reads history until the stream is contiguous up to the held publications (and `upTo`). */
+  private async fill(upTo = 0): Promise<void> {
+    if (this.filling || this.closed) return;
+    this.filling = true;
+    let state: "done" | "gap" | "reset" = "gap";
+    const behind = () => state === "gap" || (state === "done" && this.offset < upTo);
+    try {
+      for (let round = 0; round < MAX_CATCH_UP_ROUNDS && behind(); round++) {
+        const target = Math.max(this.offset + 1, upTo, ...this.held.keys());
+        const page = await this.broker.history({
+          channel: this.channel,
+          since: { epoch: this.epoch, offset: this.offset },
+          limit: Math.min(target - this.offset, this.policy.size),
+          history: this.policy,
+        });
+        if (this.closed) return;
+        if (!page.complete || page.epoch !== this.epoch) {
+          state = "reset";
+          break;
+        }
+        for (const p of page.publications) if (p.offset === this.offset + 1) this.deliver(p);
+        state = this.deliverContiguous();
+      }
+    } catch {
+      // Broker unreachable: continuity cannot be guaranteed; subscribers resubscribe with since.
+      state = "reset";
+    } finally {
+      this.filling = false;
+    }
+    if ((behind() || state === "reset") && !this.closed) this.reset();
+  }
+
+  /** The stream can no longer guarantee continuity: end every local subscription. */
+  private reset(): void {
+    const frame = JSON.stringify({
+      type: "unsubscribed",
+      channel: this.channel,
+      reason: UnsubscribeReason.INSUFFICIENT_STATE,
+      resubscribe: true,
+    });
+    const subs = [...this.subscribers.values()];
+    this.subscribers.clear();
+    this.close();
+    for (const sub of subs) sub.ended(this.channel, frame);
+  }
+}

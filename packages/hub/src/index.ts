@@ -1,0 +1,4 @@
+export * from "./brokers/broker.js";
+export * from "./brokers/create-broker.js";
+export * from "./config.js";
+export * from "./hub.js";

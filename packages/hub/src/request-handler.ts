@@ -1,0 +1,305 @@
+/**
+ * Turns client frames into actions. Every failure of a request becomes an `error` reply with a
+ * stable code; protocol violations close the connection with the documented close code.
+ */
+import {
+  type ClientFrame,
+  CloseCode,
+  type ConnectFrame,
+  decodeClientMessage,
+  ErrorCode,
+  type HistoryRequestFrame,
+  namespaceOf,
+  type PresenceRequestFrame,
+  type PublishFrame,
+  type SubscribeFrame,
+  type UnsubscribeFrame,
+} from "@switchboard/protocol";
+import { AuthError } from "./auth.js";
+import { BrokerUnavailableError } from "./brokers/broker.js";
+import { type NamespacePolicy, namespacePolicy } from "./config.js";
+import type { HubContext } from "./hub-context.js";
+import type { Session } from "./session.js";
+
+/** A request failure with a stable code (becomes an `error` reply). */
+export class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class RequestHandler {
+  constructor(private readonly ctx: HubContext) {}
+
+  /** Handles one WebSocket message (one or more NDJSON frames), in order. */
+  handleMessage(session: Session, text: string): void {
+    session.lastSeen = Date.now();
+    if (session.phase === "authenticating") {
+      session.backlog.push(text);
+      return;
+    }
+    for (const result of decodeClientMessage(text)) {
+      if (session.phase === "closed") return;
+      if (!result.ok) {
+        if (result.fatal) return session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
+        if (result.ignore) continue;
+        if (session.phase === "connecting")
+          return session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
+        this.replyError(session, result.id, ErrorCode.BAD_REQUEST, result.message);
+        continue;
+      }
+      if (session.isAuthenticating) {
+        session.backlog.push(JSON.stringify(result.frame));
+        continue;
+      }
+      this.dispatch(session, result.frame);
+    }
+  }
+
+  private dispatch(session: Session, frame: ClientFrame): void {
+    if (session.phase === "connecting") {
+      if (frame.type !== "connect")
+        return session.disconnect(CloseCode.PROTOCOL_VIOLATION, "the first frame must be connect");
+      void this.connect(session, frame);
+      return;
+    }
+    switch (frame.type) {
+      case "ping":
+        return session.send({ type: "pong" });
+      case "pong":
+        return;
+      case "connect":
+        return this.replyError(session, frame.id, ErrorCode.BAD_REQUEST, "already connected");
+      case "publish":
+        return this.run(session, frame.id, () => this.publish(session, frame));
+      case "subscribe":
+        return this.run(session, frame.id, () => this.subscribe(session, frame));
+      case "unsubscribe":
+        return this.run(session, frame.id, () => this.unsubscribe(session, frame));
+      case "history":
+        return this.run(session, frame.id, () => this.history(session, frame));
+      case "presence":
+        return this.run(session, frame.id, () => this.presence(session, frame));
+    }
+  }
+
+  private async connect(session: Session, frame: ConnectFrame): Promise<void> {
+    session.phase = "authenticating";
+    try {
+      session.identity = await this.ctx.auth.connect(frame.token);
+    } catch (err) {
+      const reason = err instanceof AuthError ? `unauthorized: ${err.message}` : "unauthorized";
+      this.replyError(session, frame.id, ErrorCode.UNAUTHORIZED, reason);
+      return session.disconnect(CloseCode.UNAUTHORIZED, reason);
+    }
+    if (session.isClosed) return;
+    session.phase = "open";
+    session.info = { client: session.id };
+    if (session.identity.user !== undefined) session.info.user = session.identity.user;
+    if (frame.name !== undefined) session.info.name = frame.name;
+    session.send({
+      type: "connected",
+      id: frame.id,
+      client: session.id,
+      node: this.ctx.node,
+      ping: this.ctx.limits.pingIntervalSeconds,
+      limits: { maxFrameBytes: this.ctx.limits.maxFrameBytes },
+    });
+    const backlog = session.backlog;
+    session.backlog = [];
+    for (const text of backlog) this.handleMessage(session, text);
+  }
+
+  private run(session: Session, id: number, action: () => Promise<void> | void): void {
+    try {
+      const pending = action();
+      if (pending) pending.catch((err: unknown) => this.fail(session, id, err));
+    } catch (err) {
+      this.fail(session, id, err);
+    }
+  }
+
+  private fail(session: Session, id: number, err: unknown): void {
+    if (err instanceof RequestError) return this.replyError(session, id, err.code, err.message);
+    if (err instanceof BrokerUnavailableError)
+      return this.replyError(session, id, ErrorCode.UNAVAILABLE, `broker unavailable: ${err.message}`);
+    this.ctx.log.error({ err, client: session.id }, "request failed");
+    this.replyError(session, id, ErrorCode.INTERNAL, "internal error");
+  }
+
+  private replyError(session: Session, id: number | undefined, code: ErrorCode, message: string): void {
+    this.ctx.metrics.errors.inc({ code });
+    session.send(id === undefined ? { type: "error", code, message } : { type: "error", id, code, message });
+  }
+
+  /** The namespace policy for a channel the session may use, or a RequestError. */
+  private authorize(session: Session, channel: string): NamespacePolicy {
+    const policy = namespacePolicy(this.ctx.config, namespaceOf(channel));
+    if (!policy)
+      throw new RequestError(
+        ErrorCode.UNKNOWN_NAMESPACE,
+        `namespace "${namespaceOf(channel)}" is not configured`,
+      );
+    if (!this.ctx.auth.allowed(session.identity, channel))
+      throw new RequestError(ErrorCode.PERMISSION_DENIED, `not allowed on channel ${channel}`);
+    return policy;
+  }
+
+  private async publish(session: Session, frame: PublishFrame): Promise<void> {
+    const policy = this.authorize(session, frame.channel);
+    this.checkRate(session);
+    if (policy.maxPayloadBytes !== undefined) {
+      const size = Buffer.byteLength(JSON.stringify(frame.data));
+      if (size > policy.maxPayloadBytes)
+        throw new RequestError(
+          ErrorCode.LIMIT_EXCEEDED,
+          `data: ${size} bytes exceeds ${policy.maxPayloadBytes}`,
+        );
+    }
+    const started = performance.now();
+    const result = await this.ctx.broker.append({
+      channel: frame.channel,
+      data: frame.data,
+      info: session.info,
+      ...(frame.key !== undefined ? { key: frame.key } : {}),
+      history: policy.history,
+      dedupeSeconds: this.ctx.limits.dedupeSeconds,
+    });
+    this.ctx.metrics.appendSeconds.observe((performance.now() - started) / 1000);
+    if (!result.duplicate) this.ctx.metrics.publishes.inc();
+    session.send({
+      type: "published",
+      id: frame.id,
+      channel: frame.channel,
+      epoch: result.epoch,
+      offset: result.offset,
+    });
+  }
+
+  private checkRate(session: Session): void {
+    const perSecond = this.ctx.limits.publishRatePerSecond;
+    if (perSecond === 0) return;
+    const now = Date.now();
+    if (now - session.rateWindowStart >= 1000) {
+      session.rateWindowStart = now;
+      session.rateCount = 0;
+      session.rateStrikes = 0;
+    }
+    if (++session.rateCount <= perSecond) return;
+    if (++session.rateStrikes > this.ctx.limits.rateLimitStrikes) {
+      session.disconnect(CloseCode.RATE_LIMIT_ABUSED);
+    }
+    throw new RequestError(ErrorCode.RATE_LIMITED, `more than ${perSecond} publishes per second`);
+  }
+
+  private async subscribe(session: Session, frame: SubscribeFrame): Promise<void> {
+    const { channel } = frame;
+    let policy: NamespacePolicy;
+    if (frame.token !== undefined) {
+      policy = this.authorizeNamespace(channel);
+      try {
+        await this.ctx.auth.channelToken(frame.token, channel, session.identity);
+      } catch (err) {
+        throw new RequestError(ErrorCode.UNAUTHORIZED, err instanceof Error ? err.message : "invalid token");
+      }
+    } else policy = this.authorize(session, channel);
+    if (session.channels.has(channel))
+      throw new RequestError(ErrorCode.ALREADY_SUBSCRIBED, `already subscribed to ${channel}`);
+    if (session.channels.size >= this.ctx.limits.maxSubscriptions)
+      throw new RequestError(
+        ErrorCode.LIMIT_EXCEEDED,
+        `at most ${this.ctx.limits.maxSubscriptions} subscriptions`,
+      );
+    const joining = this.ctx.channels.subscribe(session, channel, frame.since, policy.history);
+    session.channels.set(channel, joining);
+    let body: Awaited<typeof joining>;
+    try {
+      body = await joining;
+    } catch (err) {
+      if (session.channels.get(channel) === joining) session.channels.delete(channel);
+      throw err;
+    }
+    if (session.isClosed || session.channels.get(channel) !== joining) {
+      this.ctx.channels.unsubscribe(session.id, channel);
+      return;
+    }
+    session.channels.set(channel, true);
+    this.ctx.metrics.subscriptions.inc();
+    session.send({ type: "subscribed", id: frame.id, ...body });
+    if (policy.presence)
+      this.ctx.broker
+        .presenceAdd(channel, session.info, this.ctx.limits.presenceTtlSeconds)
+        .catch(() => undefined);
+    if (policy.joinLeave)
+      this.ctx.broker.announce({ type: "join", channel, info: session.info }).catch(() => undefined);
+  }
+
+  private authorizeNamespace(channel: string): NamespacePolicy {
+    const policy = namespacePolicy(this.ctx.config, namespaceOf(channel));
+    if (!policy)
+      throw new RequestError(
+        ErrorCode.UNKNOWN_NAMESPACE,
+        `namespace "${namespaceOf(channel)}" is not configured`,
+      );
+    return policy;
+  }
+
+  private async unsubscribe(session: Session, frame: UnsubscribeFrame): Promise<void> {
+    const state = session.channels.get(frame.channel);
+    if (state === undefined)
+      throw new RequestError(ErrorCode.NOT_SUBSCRIBED, `not subscribed to ${frame.channel}`);
+    if (state !== true) await state.catch(() => undefined);
+    if (session.channels.get(frame.channel) !== true)
+      throw new RequestError(ErrorCode.NOT_SUBSCRIBED, `not subscribed to ${frame.channel}`);
+    this.leave(session, frame.channel);
+    session.send({ type: "unsubscribed", id: frame.id, channel: frame.channel });
+  }
+
+  /** Drops one subscription of a session (unsubscribe or disconnect). */
+  leave(session: Session, channel: string): void {
+    if (session.channels.get(channel) !== true) {
+      session.channels.delete(channel);
+      return;
+    }
+    session.channels.delete(channel);
+    this.ctx.metrics.subscriptions.dec();
+    this.ctx.channels.unsubscribe(session.id, channel);
+    const policy = namespacePolicy(this.ctx.config, namespaceOf(channel));
+    if (policy?.presence) this.ctx.broker.presenceRemove(channel, session.info).catch(() => undefined);
+    if (policy?.joinLeave)
+      this.ctx.broker.announce({ type: "leave", channel, info: session.info }).catch(() => undefined);
+  }
+
+  private async history(session: Session, frame: HistoryRequestFrame): Promise<void> {
+    const policy = this.authorize(session, frame.channel);
+    const limit = Math.min(frame.limit ?? 100, this.ctx.limits.maxHistoryLimit);
+    const page = await this.ctx.broker.history({
+      channel: frame.channel,
+      ...(frame.since ? { since: frame.since } : {}),
+      limit,
+      history: policy.history,
+    });
+    session.send({
+      type: "history",
+      id: frame.id,
+      channel: frame.channel,
+      epoch: page.epoch,
+      offset: page.offset,
+      publications: page.complete ? page.publications : [],
+    });
+  }
+
+  private async presence(session: Session, frame: PresenceRequestFrame): Promise<void> {
+    const policy = this.authorize(session, frame.channel);
+    if (!policy.presence)
+      throw new RequestError(
+        ErrorCode.BAD_REQUEST,
+        `presence is off in namespace "${namespaceOf(frame.channel)}"`,
+      );
+    const clients = await this.ctx.broker.presenceList(frame.channel);
+    session.send({ type: "presence", id: frame.id, channel: frame.channel, clients });
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * One client connection: its protocol phase, identity, subscriptions and outgoing queue.
+ * Outgoing frames are queued and flushed once per event-loop turn (see FlushScheduler);
+ * a socket whose unsent bytes pass `sendBufferBytes` is a slow consumer and is closed (4008)
+ * without slowing anyone else.
+ */
+import { randomBytes } from "node:crypto";
+import { type ClientInfo, CloseCode, closeCodeInfo, type HubFrame } from "@switchboard/protocol";
+import type { WebSocket } from "ws";
+import type { Identity } from "./auth.js";
+import type { StreamSubscriber } from "./channel-stream.js";
+import type { Flushable } from "./flush-scheduler.js";
+import type { HubContext } from "./hub-context.js";
+
+const NEWLINE = Buffer.from("\n");
+/** How long a closing socket may take to finish its close handshake before it is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
+export type SessionPhase = "connecting" | "authenticating" | "open" | "closed";
+
+export class Session implements StreamSubscriber, Flushable {
+  readonly id = `c_${randomBytes(9).toString("base64url")}`;
+  phase: SessionPhase = "connecting";
+  identity: Identity = {};
+  info: ClientInfo = { client: this.id };
+  /** Channels: `true` once subscribed, a promise while the subscribe is in flight. */
+  readonly channels = new Map<string, true | Promise<unknown>>();
+  lastSeen = Date.now();
+  flushScheduled = false;
+  /** Raw messages that arrived while `connect` was being verified; handled in order after it. */
+  backlog: string[] = [];
+  /** Publish rate window. */
+  rateWindowStart = 0;
+  rateCount = 0;
+  rateStrikes = 0;
+  private queue: Array<string | Buffer> = [];
+  private queuedBytes = 0;
+  private onClosedHandlers: Array<() => void> = [];
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly ctx: HubContext,
+  ) {}
+
+  /** Getters, not fields, where TypeScript's narrowing would miss changes made across awaits. */
+  get isClosed(): boolean {
+    return this.phase === "closed";
+  }
+  get isAuthenticating(): boolean {
+    return this.phase === "authenticating";
+  }
+
+  send(frame: HubFrame): void {
+    this.enqueue(JSON.stringify(frame));
+  }
+
+  sendRaw(frame: string | Buffer): void {
+    this.enqueue(frame);
+  }
+
+  deliver(frame: Buffer): void {
+    this.enqueue(frame);
+  }
+
+  presenceEvent(frame: string): void {
+    this.enqueue(frame);
+  }
+
+  ended(channel: string, frame: string): void {
+    this.channels.delete(channel);
+    this.ctx.metrics.subscriptions.dec();
+    this.enqueue(frame);
+  }
+
+  onClosed(handler: () => void): void {
+    this.onClosedHandlers.push(handler);
+  }
+
+  private enqueue(frame: string | Buffer): void {
+    if (this.phase === "closed") return;
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    if (this.queuedBytes + this.ws.bufferedAmount > this.ctx.limits.sendBufferBytes) {
+      this.disconnect(CloseCode.SLOW_CONSUMER, undefined, true);
+      return;
+    }
+    this.ctx.flusher.mark(this);
+  }
+
+  flush(): void {
+    const queue = this.queue;
+    if (queue.length === 0 || this.phase === "closed") return;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (queue.length === 1) {
+      this.ws.send(queue[0] as string | Buffer, { binary: false });
+      return;
+    }
+    const parts: Buffer[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      if (i > 0) parts.push(NEWLINE);
+      const item = queue[i] as string | Buffer;
+      parts.push(typeof item === "string" ? Buffer.from(item) : item);
+    }
+    this.ws.send(Buffer.concat(parts), { binary: false });
+  }
+
+  /**
+   * Hub-initiated close: tells the client why (`disconnect` frame), then closes with `code`.
+   * `drop` skips the queued frames (a slow consumer would not read them anyway).
+   */
+  disconnect(code: CloseCode, reason?: string, drop = false): void {
+    if (this.phase === "closed") return;
+    const info = closeCodeInfo[code];
+    const text = reason ?? info.reason;
+    if (drop) {
+      this.queue = [];
+      this.queuedBytes = 0;
+    }
+    this.queue.push(JSON.stringify({ type: "disconnect", code, reason: text, reconnect: info.reconnect }));
+    this.flush();
+    this.ctx.metrics.closes.inc({ code: String(code) });
+    this.markClosed();
+    this.ws.close(code, text.slice(0, 120));
+    const timer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+    timer.unref();
+    this.ws.once("close", () => clearTimeout(timer));
+  }
+
+  /** Runs cleanup once, whether the hub or the client closed the connection. */
+  markClosed(): void {
+    if (this.phase === "closed") return;
+    this.phase = "closed";
+    this.queue = [];
+    this.queuedBytes = 0;
+    for (const handler of this.onClosedHandlers) handler();
+    this.onClosedHandlers = [];
+  }
+}
