@@ -1,0 +1,77 @@
+/** The pure codec, fed raw text. */
+import { describe, expect, it } from "vitest";
+import { channelMatches, isValidChannel, namespaceOf } from "../src/channel.js";
+import { decodeClientMessage, decodeHubMessage, encodeFrame, joinFrames } from "../src/codec.js";
+
+describe("decodeClientMessage", () => {
+  it("splits NDJSON, ignores empty lines, keeps order", () => {
+    const text = '{"type":"connect","id":1}\n\n{"type":"ping"}\n{"type":"presence","id":2,"channel":"a"}\n';
+    expect(decodeClientMessage(text).map((r) => (r.ok ? r.frame.type : "bad"))).toEqual([
+      "connect",
+      "ping",
+      "presence",
+    ]);
+  });
+  it("stops at the first fatal line", () => {
+    const results = decodeClientMessage('{"type":"ping"}\nnope\n{"type":"ping"}');
+    expect(results).toHaveLength(2);
+    expect(results[1]).toMatchObject({ ok: false, fatal: true, message: "bad JSON" });
+  });
+  it("treats non-objects and frames without a string type as fatal", () => {
+    for (const text of ["[]", "42", '"x"', "null", '{"id":1}', '{"type":5}'])
+      expect(decodeClientMessage(text)[0]).toMatchObject({ ok: false, fatal: true });
+  });
+  it("ignores unknown types without id and rejects them with one", () => {
+    expect(decodeClientMessage('{"type":"nope"}')[0]).toMatchObject({ ok: false, ignore: true });
+    expect(decodeClientMessage('{"type":"nope","id":3}')[0]).toMatchObject({
+      ok: false,
+      fatal: false,
+      id: 3,
+    });
+  });
+  it("names the field in every complaint", () => {
+    const msg = (frame: object) => {
+      const r = decodeClientMessage(JSON.stringify(frame))[0];
+      return r && !r.ok ? r.message : "ok";
+    };
+    expect(msg({ type: "publish", id: 1, channel: "a" })).toMatch(/^data/);
+    expect(msg({ type: "publish", id: 1.5, channel: "a", data: 1 })).toMatch(/^id/);
+    expect(msg({ type: "subscribe", id: 1, channel: "a b" })).toMatch(/^channel/);
+    expect(msg({ type: "subscribe", id: 1, channel: "a", since: { epoch: "e" } })).toMatch(/^since.offset/);
+    expect(msg({ type: "connect", id: 1, version: 2 })).toMatch(/^version/);
+    expect(msg({ type: "history", id: 1, channel: "a", limit: "10" })).toMatch(/^limit/);
+    expect(msg({ type: "publish", id: 1, channel: "a", data: null, key: "" })).toMatch(/^key/);
+  });
+  it("accepts data of any JSON type, including null", () => {
+    for (const data of [null, 0, "", [], {}, [1, { a: 2 }]])
+      expect(
+        decodeClientMessage(JSON.stringify({ type: "publish", id: 1, channel: "a", data }))[0],
+      ).toMatchObject({ ok: true });
+  });
+});
+
+describe("hub messages", () => {
+  it("round-trips frames through encode/join/decode and skips junk lines", () => {
+    const text = joinFrames([encodeFrame({ type: "ping" }), "junk", encodeFrame({ type: "pong" }), "[1]"]);
+    expect(decodeHubMessage(text)).toEqual({ frames: [{ type: "ping" }, { type: "pong" }], invalid: 2 });
+  });
+});
+
+describe("channels", () => {
+  it("validates names and finds namespaces", () => {
+    expect(isValidChannel("chat:general")).toBe(true);
+    expect(isValidChannel("a/b=c@d#e.f-g_h")).toBe(true);
+    expect(isValidChannel("")).toBe(false);
+    expect(isValidChannel("x".repeat(256))).toBe(false);
+    expect(isValidChannel("emoji🙂")).toBe(false);
+    expect(namespaceOf("chat:general")).toBe("chat");
+    expect(namespaceOf("a:b:c")).toBe("a");
+    expect(namespaceOf("bare")).toBe("");
+  });
+  it("matches permission patterns", () => {
+    expect(channelMatches("chat:*", "chat:x")).toBe(true);
+    expect(channelMatches("chat:*", "chatty:x")).toBe(false);
+    expect(channelMatches("chat:x", "chat:x")).toBe(true);
+    expect(channelMatches("*", "anything")).toBe(true);
+  });
+});
