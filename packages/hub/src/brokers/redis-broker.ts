@@ -1,0 +1,361 @@
+/**
+ * Redis broker: history in one Redis Stream per channel, fan-out over pub/sub, everything that
+ * must be atomic in one Lua script (see redis-scripts.ts for the key layout and why).
+ *
+ * Failure behaviour: commands never wait for Redis. The offline queue is off, in-flight commands
+ * are rejected when the socket closes (maxRetriesPerRequest 0) and never resent after reconnect,
+ * and a short commandTimeout bounds a hung server — so a publish is either acknowledged after
+ * Redis appended it or rejected with BrokerUnavailableError (a retry with the same key is then
+ * deduplicated if Redis did append it). The subscriber connection resubscribes by itself; only
+ * once that is done does the hub get `{type:"resync"}`, so its history re-check cannot race ahead
+ * of the live stream.
+ */
+import type { ClientInfo, Publication, StreamPosition } from "@switchboard/protocol";
+import { Redis, type RedisOptions } from "ioredis";
+import {
+  type AppendRequest,
+  type AppendResult,
+  type Broker,
+  type BrokerEventHandler,
+  BrokerUnavailableError,
+  type HistoryRequest,
+  type HistoryResult,
+} from "./broker.js";
+import { historyWindow, settleHistory } from "./history-window.js";
+import { bodyToPublication, decodeBody, encodeBody, newEpoch } from "./publication-body.js";
+import {
+  APPEND_LUA,
+  HISTORY_LUA,
+  POSITION_LUA,
+  PRESENCE_ADD_LUA,
+  PRESENCE_LIST_LUA,
+} from "./redis-scripts.js";
+
+export interface RedisBrokerOptions {
+  url: string;
+  /** Key and pub/sub channel prefix, so several systems or test runs can share one Redis. */
+  prefix?: string;
+  /** A command without reply after this long fails with BrokerUnavailableError. */
+  commandTimeoutMs?: number;
+  /** `start()` gives up after this long. */
+  connectTimeoutMs?: number;
+  /** Reconnect backoff grows 100 ms per attempt up to this. */
+  reconnectMaxDelayMs?: number;
+  /** How long a channel's epoch and top survive without appends (0 = forever). */
+  metaTtlSeconds?: number;
+  /** `exact` trims to the history size on every append; `approximate` (MAXLEN ~) is cheaper. */
+  trim?: "exact" | "approximate";
+}
+
+export const REDIS_BROKER_DEFAULTS = {
+  prefix: "sb",
+  commandTimeoutMs: 1000,
+  connectTimeoutMs: 3000,
+  reconnectMaxDelayMs: 1000,
+  metaTtlSeconds: 30 * 24 * 3600,
+  trim: "exact",
+} as const satisfies Omit<Required<RedisBrokerOptions>, "url">;
+
+/** Script replies as ioredis returns them. */
+type StreamEntry = [id: string, fields: string[]];
+type Commands = {
+  sbAppend(...args: string[]): Promise<[string, number, number]>;
+  sbPosition(...args: string[]): Promise<[string, number]>;
+  sbHistory(...args: string[]): Promise<[string, number, StreamEntry[]]>;
+  sbPresenceAdd(...args: string[]): Promise<number>;
+  sbPresenceList(...args: string[]): Promise<(string | null)[]>;
+};
+type Client = Redis & Commands;
+
+/** Server replies that mean "not now" rather than "bug". */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|OOM)\b/;
+
+function unavailable(error: unknown): Error {
+  if (error instanceof BrokerUnavailableError) return error;
+  const e = error instanceof Error ? error : new Error(String(error));
+  // ReplyError is Redis refusing a well-formed command (script bug, wrong type): not a retry case.
+  if (e.name === "ReplyError" && !TRANSIENT_REPLY.test(e.message)) return e;
+  return new BrokerUnavailableError(`redis: ${e.message}`, { cause: e });
+}
+
+export class RedisBroker implements Broker {
+  readonly kind = "redis";
+  readonly #options: Required<RedisBrokerOptions>;
+  readonly #cmd: Client;
+  readonly #sub: Redis;
+  /** Switchboard channel → its subscribe in progress or done; also the set to resubscribe. */
+  readonly #subscribed = new Map<string, Promise<void>>();
+  /** pub/sub channel name → Switchboard channel. */
+  readonly #byLive = new Map<string, string>();
+  #onEvent: BrokerEventHandler = () => {};
+  #subEverReady = false;
+  #closed = false;
+
+  constructor(options: RedisBrokerOptions) {
+    this.#options = { ...REDIS_BROKER_DEFAULTS, ...options };
+    const { commandTimeoutMs, connectTimeoutMs, reconnectMaxDelayMs } = this.#options;
+    const common: RedisOptions = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      connectTimeout: connectTimeoutMs,
+      retryStrategy: (times) => Math.min(times * 100, reconnectMaxDelayMs),
+    };
+    this.#cmd = new Redis(this.#options.url, {
+      ...common,
+      commandTimeout: commandTimeoutMs,
+      connectionName: `${this.#options.prefix}-cmd`,
+    }) as Client;
+    // Subscriptions are redone by hand on reconnect, so resync can wait for them (see top).
+    this.#sub = new Redis(this.#options.url, {
+      ...common,
+      autoResubscribe: false,
+      connectionName: `${this.#options.prefix}-sub`,
+    });
+    this.#cmd.defineCommand("sbAppend", { numberOfKeys: 3, lua: APPEND_LUA });
+    this.#cmd.defineCommand("sbPosition", { numberOfKeys: 2, lua: POSITION_LUA });
+    this.#cmd.defineCommand("sbHistory", { numberOfKeys: 2, lua: HISTORY_LUA });
+    this.#cmd.defineCommand("sbPresenceAdd", { numberOfKeys: 2, lua: PRESENCE_ADD_LUA });
+    this.#cmd.defineCommand("sbPresenceList", { numberOfKeys: 2, lua: PRESENCE_LIST_LUA });
+    // Errors surface through command rejections and ready(); an unhandled 'error' event would crash.
+    this.#cmd.on("error", () => {});
+    this.#sub.on("error", () => {});
+    this.#sub.on("message", (live: string, message: string) => this.#deliver(live, message));
+    this.#sub.on("ready", () => void this.#resubscribe());
+  }
+
+  async start(onEvent: BrokerEventHandler): Promise<void> {
+    this.#onEvent = onEvent;
+    try {
+      await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
+    } catch (error) {
+      this.#cmd.disconnect();
+      this.#sub.disconnect();
+      throw unavailable(error);
+    }
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.#cmd.status !== "ready" || this.#sub.status !== "ready") return false;
+    try {
+      return (await this.#cmd.ping()) === "PONG";
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#subscribed.clear();
+    this.#byLive.clear();
+    await Promise.allSettled([this.#cmd.quit(), this.#sub.quit()]);
+    this.#cmd.disconnect();
+    this.#sub.disconnect();
+  }
+
+  async append(request: AppendRequest): Promise<AppendResult> {
+    const { channel, history, key } = request;
+    const body = encodeBody({ time: Date.now(), data: request.data, info: request.info, key });
+    try {
+      const [epoch, offset, duplicate] = await this.#cmd.sbAppend(
+        this.#key(channel, "meta"),
+        this.#key(channel, "hist"),
+        this.#key(channel, `k:${key ?? ""}`),
+        newEpoch(),
+        body,
+        String(Math.max(0, history.size)),
+        String(Math.max(0, history.ttlSeconds) * 1000),
+        String(this.#options.metaTtlSeconds * 1000),
+        key === undefined ? "0" : "1",
+        String(Math.max(1, Math.round(request.dedupeSeconds * 1000))),
+        this.#live(channel),
+        this.#options.trim === "exact" ? "=" : "~",
+      );
+      return { epoch, offset: Number(offset), duplicate: duplicate === 1 };
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async position(channel: string): Promise<StreamPosition> {
+    try {
+      const [epoch, offset] = await this.#cmd.sbPosition(
+        this.#key(channel, "meta"),
+        this.#key(channel, "hist"),
+        newEpoch(),
+        String(this.#options.metaTtlSeconds * 1000),
+      );
+      return { epoch, offset: Number(offset) };
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async history(request: HistoryRequest): Promise<HistoryResult> {
+    const { channel, since } = request;
+    let reply: [string, number, StreamEntry[]];
+    try {
+      reply = await this.#cmd.sbHistory(
+        this.#key(channel, "meta"),
+        this.#key(channel, "hist"),
+        newEpoch(),
+        String(this.#options.metaTtlSeconds * 1000),
+        since?.epoch ?? "",
+        String(since?.offset ?? 0),
+        String(Math.max(0, Math.floor(request.limit))),
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const [epoch, top, entries] = reply;
+    const position = { epoch, offset: Number(top) };
+    const stored: Publication[] = [];
+    for (const [id, fields] of entries) {
+      const publication = decodeBody(Number.parseInt(id, 10), fields[1] ?? "");
+      if (publication) stored.push(publication);
+    }
+    return settleHistory(position, historyWindow(position, request), stored, request);
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    const pending = this.#subscribed.get(channel);
+    if (pending) return pending;
+    const live = this.#live(channel);
+    this.#byLive.set(live, channel);
+    const subscribing = this.#sub.subscribe(live).then(
+      () => undefined,
+      (error: unknown) => {
+        if (this.#subscribed.get(channel) === subscribing) {
+          this.#subscribed.delete(channel);
+          this.#byLive.delete(live);
+        }
+        throw unavailable(error);
+      },
+    );
+    this.#subscribed.set(channel, subscribing);
+    return subscribing;
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    if (!this.#subscribed.delete(channel)) return;
+    const live = this.#live(channel);
+    this.#byLive.delete(live);
+    // While disconnected there is nothing to undo: reconnect resubscribes only what is still wanted.
+    if (this.#sub.status === "ready") await this.#sub.unsubscribe(live).catch(() => {});
+  }
+
+  async presenceAdd(channel: string, info: ClientInfo, ttlSeconds: number): Promise<void> {
+    const ttlMs = Math.max(1, Math.round(ttlSeconds * 1000));
+    try {
+      await this.#cmd.sbPresenceAdd(
+        this.#key(channel, "presence"),
+        this.#key(channel, "presence-info"),
+        info.client,
+        JSON.stringify(info),
+        String(Date.now() + ttlMs),
+        String(ttlMs),
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async presenceRemove(channel: string, info: ClientInfo): Promise<void> {
+    try {
+      await this.#cmd
+        .multi()
+        .zrem(this.#key(channel, "presence"), info.client)
+        .hdel(this.#key(channel, "presence-info"), info.client)
+        .exec();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async presenceList(channel: string): Promise<ClientInfo[]> {
+    let raw: (string | null)[];
+    try {
+      raw = await this.#cmd.sbPresenceList(
+        this.#key(channel, "presence"),
+        this.#key(channel, "presence-info"),
+        String(Date.now()),
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+    return raw.flatMap((text) => {
+      if (!text) return [];
+      const info = parseInfo(text);
+      return info ? [info] : [];
+    });
+  }
+
+  async announce(event: { type: "join" | "leave"; channel: string; info: ClientInfo }): Promise<void> {
+    try {
+      await this.#cmd.publish(
+        this.#live(event.channel),
+        JSON.stringify({ type: event.type, info: event.info }),
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  #key(channel: string, suffix: string): string {
+    return `${this.#options.prefix}:{${channel}}:${suffix}`;
+  }
+
+  #live(channel: string): string {
+    return `${this.#options.prefix}:{${channel}}:live`;
+  }
+
+  #deliver(live: string, message: string): void {
+    const channel = this.#byLive.get(live);
+    if (channel === undefined) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (typeof parsed !== "object" || parsed === null) return;
+    const m = parsed as { type?: unknown; epoch?: unknown; offset?: unknown; body?: unknown; info?: unknown };
+    if (m.type === "pub" && typeof m.epoch === "string" && typeof m.offset === "number") {
+      const publication = bodyToPublication(m.offset, m.body);
+      if (publication) this.#onEvent({ type: "pub", channel, epoch: m.epoch, publication });
+    } else if (m.type === "join" || m.type === "leave") {
+      const info = toInfo(m.info);
+      if (info) this.#onEvent({ type: m.type, channel, info });
+    }
+  }
+
+  /** On every (re)connect of the subscriber: subscribe to what is wanted, then ask for a resync. */
+  async #resubscribe(): Promise<void> {
+    const first = !this.#subEverReady;
+    this.#subEverReady = true;
+    if (first || this.#closed) return;
+    const lives = [...this.#byLive.keys()];
+    try {
+      if (lives.length > 0) await this.#sub.subscribe(...lives);
+    } catch {
+      // The connection dropped again; the next 'ready' retries.
+      return;
+    }
+    this.#onEvent({ type: "resync" });
+  }
+}
+
+function toInfo(value: unknown): ClientInfo | null {
+  return typeof value === "object" && value !== null && typeof (value as ClientInfo).client === "string"
+    ? (value as ClientInfo)
+    : null;
+}
+
+function parseInfo(text: string): ClientInfo | null {
+  try {
+    return toInfo(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
