@@ -2,7 +2,7 @@
 /** The `switchboard` command (CLI.md). Bad flags or config: one clear line, exit code 2. */
 import { Command, CommanderError } from "commander";
 import { runHub } from "./hub-command.js";
-import { parseBroker, parseLogLevel, parsePort } from "./options.js";
+import { parseBroker, parseLogLevel, parsePort, parsePositiveInt } from "./options.js";
 import { UsageError } from "./usage-error.js";
 
 const program = new Command("switchboard")
@@ -39,6 +39,20 @@ program
   .action(async (options) => {
     const { runStart } = await import("./start-command.js");
     await runStart(options);
+  });
+
+program
+  .command("bench")
+  .description("load test a hub in its own process: progress on stderr, a final table (or --json)")
+  .option("--subscribers <n>", "subscribed connections on one channel", parsePositiveInt, 1000)
+  .option("--rate <n>", "publishes per second in the fixed-rate phase", parsePositiveInt, 100)
+  .option("--seconds <n>", "length of each phase", parsePositiveInt, 5)
+  .option("--payload <bytes>", "approximate size of each publication's data", parsePositiveInt, 100)
+  .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
+  .option("--json", "print results as JSON", false)
+  .action(async (options) => {
+    const { runBench } = await import("./bench/bench-command.js");
+    await runBench(options);
   });
 
 function fail(message: string): never {
