@@ -1,0 +1,281 @@
+/**
+ * The SQLite side of the embedded broker: schema, prepared statements and the synchronous
+ * operations on them. It knows nothing about events, batching or promises (sqlite-broker.ts does);
+ * every method may throw better-sqlite3's errors, which the broker maps to BrokerUnavailableError.
+ */
+import { randomBytes } from "node:crypto";
+import type { ClientInfo, Json, Publication, StreamPosition } from "@switchboard/protocol";
+import Database from "better-sqlite3";
+import type { HistoryPolicy } from "./broker.js";
+
+/** Bumped when the schema changes, so an old binary refuses a newer file instead of corrupting it. */
+const SCHEMA_VERSION = 1;
+
+// "offset" is an SQL keyword, hence the quotes. publications keeps the rowid table layout (not
+// WITHOUT ROWID): rows carry whole payloads, which SQLite advises against clustering in the key.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS channels (
+  channel TEXT PRIMARY KEY,
+  epoch TEXT NOT NULL,
+  top INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS publications (
+  channel TEXT NOT NULL,
+  "offset" INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  info TEXT,
+  time INTEGER NOT NULL,
+  key TEXT,
+  PRIMARY KEY (channel, "offset")
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+  channel TEXT NOT NULL,
+  key TEXT NOT NULL,
+  epoch TEXT NOT NULL,
+  "offset" INTEGER NOT NULL,
+  expires INTEGER NOT NULL,
+  PRIMARY KEY (channel, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idempotency_expires ON idempotency (expires);
+`;
+
+/** One append, already serialized (serialization errors belong to the caller, not the batch). */
+export interface AppendItem {
+  channel: string;
+  data: string;
+  info: string | null;
+  key: string | null;
+  dedupeMs: number;
+  history: HistoryPolicy;
+}
+
+export interface AppendOutcome extends StreamPosition {
+  duplicate: boolean;
+}
+
+export interface HistoryPage extends StreamPosition {
+  publications: Publication[];
+  complete: boolean;
+}
+
+interface ChannelRow {
+  epoch: string;
+  top: number;
+}
+interface KeyRow {
+  epoch: string;
+  offset: number;
+  expires: number;
+}
+interface PublicationRow {
+  offset: number;
+  data: string;
+  info: string | null;
+  time: number;
+  key: string | null;
+}
+
+/** Opaque and random, so a channel recreated from a lost file never reuses an old epoch. */
+function newEpoch(): string {
+  return Array.from(randomBytes(8), (byte) => (byte % 36).toString(36)).join("");
+}
+
+function toPublication(row: PublicationRow): Publication {
+  const publication: Publication = { offset: row.offset, data: JSON.parse(row.data) as Json, time: row.time };
+  if (row.info !== null) publication.info = JSON.parse(row.info) as ClientInfo;
+  if (row.key !== null) publication.key = row.key;
+  return publication;
+}
+
+export class SqliteStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+  private readonly appendTx: (items: AppendItem[], now: number) => AppendOutcome[];
+  private readonly historyTx: (
+    channel: string,
+    since: StreamPosition | undefined,
+    limit: number,
+    policy: HistoryPolicy,
+    now: number,
+  ) => HistoryPage;
+
+  constructor(path: string, options: { maxBytes?: number; busyTimeoutMs: number }) {
+    this.db = new Database(path, { timeout: options.busyTimeoutMs });
+    try {
+      // WAL + NORMAL: a commit is in the OS page cache before append resolves, which survives a
+      // SIGKILL of this process (not a power cut); fsync per commit would cost ~100x throughput.
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      const version = this.db.pragma("user_version", { simple: true }) as number;
+      if (version > SCHEMA_VERSION)
+        throw new Error(`${path}: schema version ${version} is newer than ${SCHEMA_VERSION}`);
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      if (options.maxBytes !== undefined) {
+        const pageSize = this.db.pragma("page_size", { simple: true }) as number;
+        this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+      }
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    const db = this.db;
+    this.stmt = {
+      channel: db.prepare<[string], ChannelRow>("SELECT epoch, top FROM channels WHERE channel = ?"),
+      createChannel: db.prepare<[string, string]>(
+        "INSERT INTO channels (channel, epoch, top) VALUES (?, ?, 0) ON CONFLICT (channel) DO NOTHING",
+      ),
+      setTop: db.prepare<[number, string]>("UPDATE channels SET top = ? WHERE channel = ?"),
+      insert: db.prepare<[string, number, string, string | null, number, string | null]>(
+        'INSERT INTO publications (channel, "offset", data, info, time, key) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      key: db.prepare<[string, string], KeyRow>(
+        'SELECT epoch, "offset" AS offset, expires FROM idempotency WHERE channel = ? AND key = ?',
+      ),
+      putKey: db.prepare<[string, string, string, number, number]>(
+        'INSERT OR REPLACE INTO idempotency (channel, key, epoch, "offset", expires) VALUES (?, ?, ?, ?, ?)',
+      ),
+      // Walks the (channel, offset) index from the oldest row and stops at the first live one, so
+      // its cost is the number of expired rows, not the history size.
+      firstLive: db
+        .prepare<[string, number], number>(
+          'SELECT "offset" FROM publications WHERE channel = ? AND time >= ? ORDER BY "offset" LIMIT 1',
+        )
+        .pluck(),
+      trim: db.prepare<[string, number]>('DELETE FROM publications WHERE channel = ? AND "offset" < ?'),
+      after: db.prepare<[string, number, number], PublicationRow>(
+        'SELECT "offset" AS offset, data, info, time, key FROM publications WHERE channel = ? AND "offset" > ? ORDER BY "offset" LIMIT ?',
+      ),
+      newest: db.prepare<[string, number, number], PublicationRow>(
+        'SELECT "offset" AS offset, data, info, time, key FROM publications WHERE channel = ? AND "offset" >= ? ORDER BY "offset" DESC LIMIT ?',
+      ),
+      sweepKeys: db.prepare<[number, number]>(
+        "DELETE FROM idempotency WHERE (channel, key) IN (SELECT channel, key FROM idempotency WHERE expires <= ? LIMIT ?)",
+      ),
+    };
+    const appendTx = db.transaction((items: AppendItem[], now: number) => this.appendAll(items, now));
+    // IMMEDIATE takes the write lock up front: offsets are read and written in one critical section.
+    this.appendTx = (items, now) => appendTx.immediate(items, now);
+    this.historyTx = db.transaction(
+      (
+        channel: string,
+        since: StreamPosition | undefined,
+        limit: number,
+        policy: HistoryPolicy,
+        now: number,
+      ) => this.readHistory(channel, since, limit, policy, now),
+    );
+  }
+
+  get open(): boolean {
+    return this.db.open;
+  }
+
+  get journalMode(): string {
+    return this.db.pragma("journal_mode", { simple: true }) as string;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Appends every item in ONE transaction, in order; outcomes match items by index. */
+  appendBatch(items: AppendItem[], now: number): AppendOutcome[] {
+    return this.appendTx(items, now);
+  }
+
+  position(channel: string): StreamPosition {
+    const row = this.ensureChannel(channel);
+    return { epoch: row.epoch, offset: row.top };
+  }
+
+  history(
+    channel: string,
+    since: StreamPosition | undefined,
+    limit: number,
+    policy: HistoryPolicy,
+    now: number,
+  ): HistoryPage {
+    return this.historyTx(channel, since, limit, policy, now);
+  }
+
+  /** Deletes up to `max` expired idempotency records; returns how many it deleted. */
+  sweepKeys(now: number, max: number): number {
+    return this.stmt.sweepKeys.run(now, max).changes;
+  }
+
+  private ensureChannel(channel: string): ChannelRow {
+    const row = this.stmt.channel.get(channel);
+    if (row) return row;
+    // DO NOTHING + re-read: if another connection created it meanwhile, its epoch wins.
+    this.stmt.createChannel.run(channel, newEpoch());
+    return this.stmt.channel.get(channel)!;
+  }
+
+  private appendAll(items: AppendItem[], now: number): AppendOutcome[] {
+    // Channel tops are read once and written once per batch, not once per item.
+    const touched = new Map<string, ChannelRow & { history: HistoryPolicy }>();
+    const outcomes: AppendOutcome[] = [];
+    for (const item of items) {
+      if (item.key !== null && item.dedupeMs > 0) {
+        const seen = this.stmt.key.get(item.channel, item.key);
+        if (seen && seen.expires > now) {
+          outcomes.push({ epoch: seen.epoch, offset: seen.offset, duplicate: true });
+          continue;
+        }
+      }
+      let state = touched.get(item.channel);
+      if (!state) {
+        state = { ...this.ensureChannel(item.channel), history: item.history };
+        touched.set(item.channel, state);
+      }
+      state.top += 1;
+      state.history = item.history;
+      this.stmt.insert.run(item.channel, state.top, item.data, item.info, now, item.key);
+      if (item.key !== null && item.dedupeMs > 0) {
+        this.stmt.putKey.run(item.channel, item.key, state.epoch, state.top, now + item.dedupeMs);
+      }
+      outcomes.push({ epoch: state.epoch, offset: state.top, duplicate: false });
+    }
+    for (const [channel, state] of touched) {
+      this.stmt.setTop.run(state.top, channel);
+      this.stmt.trim.run(channel, this.floor(channel, state.top, state.history, now));
+    }
+    return outcomes;
+  }
+
+  /**
+   * The oldest offset history still serves (top + 1 when it serves none). Rows below it may
+   * still be on disk — TTL trimming is lazy, done on the channel's next append — but are never served.
+   */
+  private floor(channel: string, top: number, policy: HistoryPolicy, now: number): number {
+    const bySize = top - Math.max(0, Math.floor(policy.size)) + 1;
+    const byTime = this.stmt.firstLive.get(channel, now - policy.ttlSeconds * 1000) ?? top + 1;
+    return Math.max(1, bySize, byTime);
+  }
+
+  private readHistory(
+    channel: string,
+    since: StreamPosition | undefined,
+    limit: number,
+    policy: HistoryPolicy,
+    now: number,
+  ): HistoryPage {
+    const { epoch, top } = this.ensureChannel(channel);
+    const floor = this.floor(channel, top, policy, now);
+    const count = Math.max(0, Math.floor(limit));
+    if (!since) {
+      const rows = count > 0 ? this.stmt.newest.all(channel, floor, count) : [];
+      return { epoch, offset: top, publications: rows.reverse().map(toPublication), complete: true };
+    }
+    const complete =
+      since.epoch === epoch &&
+      Number.isInteger(since.offset) &&
+      since.offset >= 0 &&
+      since.offset <= top &&
+      (since.offset === top || since.offset + 1 >= floor);
+    if (!complete) return { epoch, offset: top, publications: [], complete: false };
+    const rows = count > 0 && since.offset < top ? this.stmt.after.all(channel, since.offset, count) : [];
+    return { epoch, offset: top, publications: rows.map(toPublication), complete: true };
+  }
+}
