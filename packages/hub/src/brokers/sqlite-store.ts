@@ -103,7 +103,8 @@ export class SqliteStore {
     this.db = new Database(path, { timeout: options.busyTimeoutMs });
     try {
       // WAL + NORMAL: a commit is in the OS page cache before append resolves, which survives a
-      // SIGKILL of this process (not a power cut); fsync per commit would cost ~100x throughput.
+      // SIGKILL of this process (not a power cut); FULL would fsync every commit, tying publish
+      // throughput to the disk's flush latency.
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
       const version = this.db.pragma("user_version", { simple: true }) as number;
