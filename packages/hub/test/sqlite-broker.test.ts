@@ -123,6 +123,33 @@ describe("SqliteBroker specifics", () => {
     expect(events).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
+  it("sweeps expired idempotency records and keeps live ones", async () => {
+    const path = join(await tempFolder(), "sweep.db");
+    const broker = await started({ path, sweepIntervalMs: 50 });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        broker.append(request("sweep", i, { key: `short-${i}`, dedupeSeconds: 0.05 })),
+      ),
+    );
+    await broker.append(request("sweep", "kept", { key: "long", dedupeSeconds: 60 }));
+    const raw = new Database(path, { readonly: true });
+    try {
+      const count = raw.prepare<[], number>("SELECT count(*) FROM idempotency").pluck();
+      expect(count.get()).toBe(21);
+      const deadline = Date.now() + 5_000;
+      while (count.get() !== 1) {
+        if (Date.now() > deadline) throw new Error(`still ${count.get()} idempotency records`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      raw.close();
+    }
+    expect(await broker.append(request("sweep", "again", { key: "long", dedupeSeconds: 60 }))).toMatchObject({
+      duplicate: true,
+      offset: 21,
+    });
+  });
+
   it("rejects a non-JSON payload alone, without failing the rest of its batch", async () => {
     const broker = await started({ path: ":memory:" });
     const results = await Promise.allSettled([

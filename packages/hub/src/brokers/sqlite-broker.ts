@@ -29,7 +29,7 @@ export const SQLITE_BROKER_DEFAULTS = {
   busyTimeoutMs: 5_000,
   /** How often expired idempotency records and presence entries are deleted. */
   sweepIntervalMs: 30_000,
-  /** Idempotency records deleted per statement, so a sweep never blocks the loop for long. */
+  /** Idempotency records deleted per statement; a sweep runs one statement per loop turn. */
   sweepChunk: 5_000,
 } as const;
 
@@ -247,12 +247,19 @@ export class SqliteBroker implements Broker {
     if (this.closed || !this.store) return;
     const now = Date.now();
     this.presence.sweep(now);
+    this.sweepKeys(now);
+  }
+
+  /** Deletes expired idempotency records a chunk per loop turn, so a large backlog never blocks the loop. */
+  private sweepKeys(now: number): void {
+    if (this.closed || !this.store) return;
+    let deleted: number;
     try {
-      // Chunked: a backlog is worked off over several sweeps instead of in one long blocking delete.
-      this.store.sweepKeys(now, SQLITE_BROKER_DEFAULTS.sweepChunk);
+      deleted = this.store.sweepKeys(now, SQLITE_BROKER_DEFAULTS.sweepChunk);
     } catch {
-      // Expired records are ignored on read anyway; the next sweep retries.
+      return; // Expired records are ignored on read anyway; the next sweep retries.
     }
+    if (deleted === SQLITE_BROKER_DEFAULTS.sweepChunk) setImmediate(() => this.sweepKeys(now));
   }
 }
 
