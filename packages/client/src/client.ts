@@ -1,0 +1,258 @@
+/**
+ * The client: wires the connection, the request tracker, the retried requests and the
+ * subscriptions together. Everything stateful lives in those parts; this file routes.
+ */
+import {
+  type ClientFrame,
+  type ClientInfo,
+  encodeFrame,
+  type HubFrame,
+  isValidChannel,
+  type Json,
+} from "@switchboard/protocol";
+import type { Client, Subscription } from "./api.js";
+import type { CloseDecision } from "./connection/close-policy.js";
+import { Connection } from "./connection/connection.js";
+import { utf8Length } from "./connection/outbox.js";
+import type { WebSocketCtor } from "./connection/socket-types.js";
+import { clientDefaults } from "./defaults.js";
+import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
+import { SwitchboardError } from "./errors.js";
+import { generateKey } from "./keys.js";
+import { toMessage } from "./message.js";
+import { PendingRequests } from "./pending-requests.js";
+import { type ReplyHandlers, type RequestFrame, RequestTracker } from "./requests.js";
+import { ChannelSubscription, type SubscriptionHost } from "./subscription.js";
+import type {
+  ClientEvents,
+  ClientOptions,
+  ClientState,
+  HistoryOptions,
+  HistoryResult,
+  Message,
+  PublishOptions,
+  PublishResult,
+  SubscribeOptions,
+} from "./types.js";
+
+export function createClient(options: ClientOptions): Client {
+  return new SwitchboardClient(options);
+}
+
+class SwitchboardClient implements Client {
+  private readonly events = new Emitter<ClientEvents>();
+  private readonly tracker = new RequestTracker();
+  private readonly subscriptions = new Map<string, ChannelSubscription>();
+  private readonly connection: Connection;
+  private readonly pending: PendingRequests;
+  private readonly host: SubscriptionHost;
+  private readonly publishTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private closedByApp = false;
+
+  constructor(options: ClientOptions) {
+    const urls = typeof options.urls === "string" ? [options.urls] : [...options.urls];
+    if (urls.length === 0)
+      throw new SwitchboardError("BAD_REQUEST", "options.urls: at least one hub URL is required");
+    const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
+    if (!WebSocket)
+      throw new SwitchboardError(
+        "BAD_REQUEST",
+        "no WebSocket implementation: pass options.WebSocket (e.g. `ws`)",
+      );
+    this.publishTimeoutMs = options.publishTimeoutMs ?? clientDefaults.publishTimeoutMs;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? clientDefaults.requestTimeoutMs;
+    this.connection = new Connection(
+      {
+        urls,
+        name: options.name,
+        token: options.token,
+        WebSocket,
+        connectTimeoutMs: options.connectTimeoutMs ?? clientDefaults.connectTimeoutMs,
+        backoff: { ...clientDefaults.backoff, ...options.backoff },
+        coalesce: options.coalesce ?? clientDefaults.coalesce,
+        maxFrameBytes: clientDefaults.maxFrameBytes,
+        minSessionForImmediateMs: clientDefaults.minSessionForImmediateMs,
+      },
+      {
+        connected: () => this.onConnected(),
+        frame: (frame) => this.onFrame(frame),
+        disconnected: () => this.onDisconnected(),
+        stopped: (decision) => this.onStopped(decision),
+        state: (event) => this.events.emit("state", event),
+        error: (error) => this.events.emit("error", error),
+        nextId: () => this.tracker.allocate(),
+      },
+    );
+    this.pending = new PendingRequests(
+      { send: (frame, handlers) => this.send(frame, handlers), forget: (id) => this.tracker.forget(id) },
+      clientDefaults.retry,
+    );
+    const connection = this.connection;
+    this.host = {
+      get connected() {
+        return connection.state === "connected";
+      },
+      request: (frame, handlers) => this.send(frame, handlers),
+      history: (channel, opts) => this.history(channel, opts),
+      presence: (channel, opts) => this.presence(channel, opts),
+      release: (sub) => {
+        if (this.subscriptions.get(sub.channel) === sub) this.subscriptions.delete(sub.channel);
+      },
+      retry: clientDefaults.retry,
+      gapPageLimit: clientDefaults.gapPageLimit,
+    };
+    if (options.autoConnect ?? clientDefaults.autoConnect)
+      // A microtask, so listeners added right after createClient() see the first events.
+      queueMicrotask(() => {
+        if (!this.closedByApp) this.connection.connect();
+      });
+  }
+
+  get state(): ClientState {
+    return this.connection.state;
+  }
+
+  get clientId(): string | undefined {
+    return this.connection.clientId;
+  }
+
+  get node(): string | undefined {
+    return this.connection.node;
+  }
+
+  on<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): Unsubscribe {
+    return this.events.on(type, listener);
+  }
+
+  once<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): Unsubscribe {
+    return this.events.once(type, listener);
+  }
+
+  off<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): void {
+    this.events.off(type, listener);
+  }
+
+  connect(): void {
+    this.closedByApp = false;
+    this.connection.connect();
+  }
+
+  close(): void {
+    this.closedByApp = true;
+    this.connection.close();
+    this.pending.rejectAll(new SwitchboardError("CLOSED", "the client was closed"));
+  }
+
+  subscribe(channel: string, options: SubscribeOptions = {}): Subscription {
+    const existing = this.subscriptions.get(channel);
+    if (existing) return existing;
+    if (!isValidChannel(channel))
+      throw new SwitchboardError("BAD_REQUEST", `invalid channel name "${channel}"`);
+    const sub = new ChannelSubscription(channel, this.host, options);
+    this.subscriptions.set(channel, sub);
+    if (this.connection.state === "connected") sub.connected();
+    return sub;
+  }
+
+  getSubscription(channel: string): Subscription | undefined {
+    return this.subscriptions.get(channel);
+  }
+
+  publish(channel: string, data: Json, options: PublishOptions = {}): Promise<PublishResult> {
+    if (!isValidChannel(channel))
+      return Promise.reject(new SwitchboardError("BAD_REQUEST", `invalid channel name "${channel}"`));
+    if (data === undefined)
+      return Promise.reject(new SwitchboardError("BAD_REQUEST", "data: required (any JSON value)"));
+    if (this.closedByApp) return Promise.reject(new SwitchboardError("CLOSED", "the client was closed"));
+    const key = options.key ?? generateKey();
+    const echo: Message = { channel, key, data, time: Date.now(), pending: true };
+    if (this.clientId !== undefined) echo.info = { client: this.clientId };
+    this.subscriptions.get(channel)?.localPublish(key, echo);
+    const frame: RequestFrame = { type: "publish", channel, data, key };
+    const settle = (outcome: PublishResult | SwitchboardError) =>
+      this.subscriptions.get(channel)?.publishSettled(key, outcome);
+    return this.pending
+      .add(frame, "published", options.timeoutMs ?? this.publishTimeoutMs, (outcome) =>
+        settle(
+          outcome instanceof SwitchboardError ? outcome : { epoch: outcome.epoch, offset: outcome.offset },
+        ),
+      )
+      .then((reply) => ({ epoch: reply.epoch, offset: reply.offset }));
+  }
+
+  async history(channel: string, options: HistoryOptions = {}): Promise<HistoryResult> {
+    const frame: RequestFrame = { type: "history", channel };
+    if (options.since) frame.since = { epoch: options.since.epoch, offset: options.since.offset };
+    if (options.limit !== undefined) frame.limit = options.limit;
+    const reply = await this.pending.add(frame, "history", options.timeoutMs ?? this.requestTimeoutMs);
+    return {
+      epoch: reply.epoch,
+      offset: reply.offset,
+      publications: reply.publications.map((p) => toMessage(channel, p)),
+    };
+  }
+
+  async presence(channel: string, options: { timeoutMs?: number } = {}): Promise<ClientInfo[]> {
+    const frame: RequestFrame = { type: "presence", channel };
+    const reply = await this.pending.add(frame, "presence", options.timeoutMs ?? this.requestTimeoutMs);
+    return reply.clients;
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------
+
+  /** Sends a request on the current connection, or says why not. */
+  private send(frame: RequestFrame, handlers: ReplyHandlers): number | SwitchboardError | undefined {
+    if (this.connection.state !== "connected") return undefined;
+    const id = this.tracker.allocate();
+    const encoded = encodeFrame({ ...frame, id } as ClientFrame);
+    const bytes = utf8Length(encoded);
+    // Sending it would get the socket closed with 1009, and a retry would loop: refuse it here.
+    if (bytes > this.connection.maxFrameBytes)
+      return new SwitchboardError(
+        "LIMIT_EXCEEDED",
+        `${frame.type} frame of ${bytes} bytes exceeds the hub's maxFrameBytes (${this.connection.maxFrameBytes})`,
+      );
+    this.tracker.track(id, handlers);
+    this.connection.sendEncoded(encoded);
+    return id;
+  }
+
+  private onConnected(): void {
+    for (const sub of this.subscriptions.values()) sub.connected();
+    this.pending.resendAll();
+  }
+
+  private onDisconnected(): void {
+    for (const sub of this.subscriptions.values()) sub.disconnected();
+    this.tracker.dropAll();
+  }
+
+  private onStopped(decision: CloseDecision): void {
+    const code = decision.code === undefined ? "" : ` (${decision.code})`;
+    this.pending.rejectAll(
+      new SwitchboardError("CLOSED", `the hub closed the connection: ${decision.reason}${code}`),
+    );
+  }
+
+  private onFrame(frame: HubFrame): void {
+    if (this.tracker.settle(frame)) return;
+    switch (frame.type) {
+      case "pub":
+      case "join":
+      case "leave":
+        this.subscriptions.get(frame.channel)?.handle(frame);
+        return;
+      case "unsubscribed":
+        // Only the hub's own unsubscribe has no id; a late reply to ours is not for a live subscription.
+        if (frame.id === undefined) this.subscriptions.get(frame.channel)?.handle(frame);
+        return;
+      case "error":
+        if (frame.id === undefined)
+          this.events.emit("error", new SwitchboardError(frame.code, frame.message));
+        return;
+      default:
+      // A late reply to a request we stopped waiting for (timeout): nothing to do.
+    }
+  }
+}

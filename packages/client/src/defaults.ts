@@ -1,0 +1,17 @@
+/** Every client default in one place (each is a named option of ClientOptions). */
+export const clientDefaults = {
+  publishTimeoutMs: 10_000,
+  requestTimeoutMs: 10_000,
+  connectTimeoutMs: 10_000,
+  backoff: { initialMs: 250, maxMs: 10_000, rateLimitedMs: 5_000 },
+  /** Retry delays after UNAVAILABLE / RATE_LIMITED answers while connected. */
+  retry: { initialMs: 100, maxMs: 2_000 },
+  autoConnect: true,
+  coalesce: true,
+  /** Until the hub tells us its limit in `connected`. */
+  maxFrameBytes: 65_536,
+  /** A 4100 close gets an immediate reconnect only after a session at least this long (no hot loop). */
+  minSessionForImmediateMs: 1_000,
+  /** Gap-fill history pages. */
+  gapPageLimit: 1_000,
+} as const;

@@ -1,0 +1,28 @@
+import type { ErrorCode } from "@switchboard/protocol";
+
+/** Codes the client adds to the protocol's ErrorCode registry. */
+export const ClientErrorCode = {
+  /** The operation did not complete within its timeout (publishTimeoutMs, requestTimeoutMs). */
+  TIMEOUT: "TIMEOUT",
+  /** The client was closed (client.close()) or stopped reconnecting before the operation completed. */
+  CLOSED: "CLOSED",
+} as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+export type SwitchboardErrorCode = ErrorCode | ClientErrorCode;
+
+/** Every error the client reports: a stable `code` plus a human message. */
+export class SwitchboardError extends Error {
+  override readonly name = "SwitchboardError";
+  readonly code: SwitchboardErrorCode;
+
+  constructor(code: SwitchboardErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Hub answers worth retrying (until the operation's timeout): the hub said "not now", not "no". */
+export function isRetryableCode(code: SwitchboardErrorCode): boolean {
+  return code === "UNAVAILABLE" || code === "RATE_LIMITED";
+}

@@ -1,0 +1,148 @@
+/** Public value types of the client: options, messages and the event maps. */
+import type { ClientInfo, Json, StreamPosition } from "@switchboard/protocol";
+import type { WebSocketCtor } from "./connection/socket-types.js";
+import type { SwitchboardError } from "./errors.js";
+
+export type { ClientInfo, Json, StreamPosition };
+
+/** A token, or a function asked for a fresh one before every connection attempt. */
+export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
+
+export interface BackoffSettings {
+  /** Ceiling of the first reconnect delay (full jitter: the delay is random in [0, ceiling)). */
+  initialMs?: number;
+  /** The ceiling stops doubling here. */
+  maxMs?: number;
+  /** Minimum delay after a 4029 close (rate limit abused): "reconnect after a delay". */
+  rateLimitedMs?: number;
+}
+
+export interface ClientOptions {
+  /** Hub WebSocket URLs; rotated on every reconnect. */
+  urls: string | readonly string[];
+  /** Sent in `connect`, e.g. "sender@0.1.0". */
+  name?: string;
+  token?: TokenSource;
+  /** Default: globalThis.WebSocket. Node < 22 passes the `ws` package. */
+  WebSocket?: WebSocketCtor;
+  /** How long publish() keeps trying (across reconnects) before rejecting with TIMEOUT. */
+  publishTimeoutMs?: number;
+  /** The same for history() and presence(). */
+  requestTimeoutMs?: number;
+  /** A connection attempt that has no `connected` reply by then is abandoned and retried. */
+  connectTimeoutMs?: number;
+  backoff?: BackoffSettings;
+  /** Connect right away (in a microtask, so listeners added synchronously see every event). */
+  autoConnect?: boolean;
+  /** Join frames issued in the same tick into one WebSocket message. */
+  coalesce?: boolean;
+}
+
+export type ClientState = "disconnected" | "connecting" | "connected";
+
+interface StateEventFields {
+  /** Why the previous connection ended (hub `disconnect` reason or close reason). */
+  reason?: string;
+  /** The WebSocket close code of the previous connection, when there was one. */
+  code?: number;
+  /** Connection attempts since the last successful connect (1 = first). */
+  attempt?: number;
+}
+
+/** Emitted on every state change and on every new connection attempt. */
+export type StateEvent =
+  | (StateEventFields & {
+      state: "connecting";
+      attempt: number;
+      /** How long the client waits before this attempt (backoff). */
+      delayMs: number;
+      url: string;
+    })
+  | (StateEventFields & { state: "connected"; clientId: string; node: string; url: string })
+  | (StateEventFields & { state: "disconnected"; reason: string });
+
+export interface ClientEvents {
+  state: StateEvent;
+  /** Problems not tied to one call: connect errors, token failures, hub errors without id. */
+  error: SwitchboardError;
+}
+
+/** One publication as the app sees it. */
+export interface Message {
+  channel: string;
+  /** Idempotency key; set on this client's own publishes (and on the hub's copy of them). */
+  key?: string;
+  /** Position in the channel; absent while pending. */
+  offset?: number;
+  data: Json;
+  info?: ClientInfo;
+  /** Milliseconds since the Unix epoch (hub time once confirmed, local time while pending). */
+  time: number;
+  /** True for this client's own publish before the hub has it. */
+  pending: boolean;
+}
+
+export type FailedMessage = Message & { error: SwitchboardError };
+
+export interface SubscribedEvent {
+  epoch: string;
+  offset: number;
+  /** The hub delivered everything since the position we asked for. */
+  recovered: boolean;
+  /** We asked for a position (`since`): a resubscription or an explicit `since` option. */
+  resumed: boolean;
+}
+
+export interface LostEvent {
+  /** Why recovery was impossible. */
+  reason: string;
+  /** The position the subscription continues from. */
+  epoch: string;
+  offset: number;
+}
+
+export interface SubscriptionEvents {
+  /** Each publication exactly once, in offset order; own publishes first arrive pending. */
+  publication: Message;
+  /** A pending message the hub has now (same key, with offset). */
+  confirmed: Message;
+  /** A pending message whose publish failed. */
+  failed: FailedMessage;
+  subscribed: SubscribedEvent;
+  /** Recovery was asked for but is impossible: reload history if the app needs it. */
+  lost: LostEvent;
+  join: ClientInfo;
+  leave: ClientInfo;
+  /** The subscription ended without sub.unsubscribe() (hub `unsubscribed` without resubscribe). */
+  unsubscribed: { reason: string };
+  /** A subscribe the hub refused (e.g. PERMISSION_DENIED); retried after the next reconnect. */
+  error: SwitchboardError;
+}
+
+export type SubscriptionState = "subscribing" | "subscribed" | "unsubscribed";
+
+export interface SubscribeOptions {
+  /** Resume from a stored position (recovery); the hub answers recovered true or false. */
+  since?: StreamPosition;
+  /** Channel token sent with `subscribe`. */
+  token?: TokenSource;
+}
+
+export interface PublishOptions {
+  /** Idempotency key; generated when absent. */
+  key?: string;
+  /** Overrides publishTimeoutMs for this call. */
+  timeoutMs?: number;
+}
+
+export interface HistoryOptions {
+  since?: StreamPosition;
+  limit?: number;
+  timeoutMs?: number;
+}
+
+export interface HistoryResult extends StreamPosition {
+  publications: Message[];
+}
+
+export type PublishResult = StreamPosition;
