@@ -22,7 +22,7 @@ import {
   type HistoryResult,
 } from "./broker.js";
 import { historyWindow, settleHistory } from "./history-window.js";
-import { bodyToPublication, decodeBody, encodeBody, newEpoch } from "./publication-body.js";
+import { decodeBody, decodeFanout, encodeBody, encodeFanoutPresence, newEpoch } from "./publication-body.js";
 import {
   APPEND_LUA,
   HISTORY_LUA,
@@ -293,10 +293,7 @@ export class RedisBroker implements Broker {
 
   async announce(event: { type: "join" | "leave"; channel: string; info: ClientInfo }): Promise<void> {
     try {
-      await this.#cmd.publish(
-        this.#live(event.channel),
-        JSON.stringify({ type: event.type, info: event.info }),
-      );
+      await this.#cmd.publish(this.#live(event.channel), encodeFanoutPresence(event.type, event.info));
     } catch (error) {
       throw unavailable(error);
     }
@@ -312,22 +309,10 @@ export class RedisBroker implements Broker {
 
   #deliver(live: string, message: string): void {
     const channel = this.#byLive.get(live);
-    if (channel === undefined) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(message);
-    } catch {
-      return;
-    }
-    if (typeof parsed !== "object" || parsed === null) return;
-    const m = parsed as { type?: unknown; epoch?: unknown; offset?: unknown; body?: unknown; info?: unknown };
-    if (m.type === "pub" && typeof m.epoch === "string" && typeof m.offset === "number") {
-      const publication = bodyToPublication(m.offset, m.body);
-      if (publication) this.#onEvent({ type: "pub", channel, epoch: m.epoch, publication });
-    } else if (m.type === "join" || m.type === "leave") {
-      const info = toInfo(m.info);
-      if (info) this.#onEvent({ type: m.type, channel, info });
-    }
+    const m = channel === undefined ? null : decodeFanout(message);
+    if (!m || channel === undefined) return;
+    if (m.type === "pub") this.#onEvent({ type: "pub", channel, epoch: m.epoch, publication: m.publication });
+    else this.#onEvent({ type: m.type, channel, info: m.info });
   }
 
   /** On every (re)connect of the subscriber: subscribe to what is wanted, then ask for a resync. */
@@ -346,15 +331,12 @@ export class RedisBroker implements Broker {
   }
 }
 
-function toInfo(value: unknown): ClientInfo | null {
-  return typeof value === "object" && value !== null && typeof (value as ClientInfo).client === "string"
-    ? (value as ClientInfo)
-    : null;
-}
-
 function parseInfo(text: string): ClientInfo | null {
   try {
-    return toInfo(JSON.parse(text));
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && typeof (value as ClientInfo).client === "string"
+      ? (value as ClientInfo)
+      : null;
   } catch {
     return null;
   }

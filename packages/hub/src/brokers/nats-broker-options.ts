@@ -1,0 +1,37 @@
+/** Options of the NATS broker (nats-broker.ts) and their defaults, one named value per limit. */
+export interface NatsBrokerOptions {
+  servers: string;
+  /** Subject / stream / bucket prefix, `[A-Za-z0-9_-]`. */
+  prefix?: string;
+  /** A JetStream request without answer after this long fails with BrokerUnavailableError. */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  reconnectWaitMs?: number;
+  /** Stream max_age: how long an idle channel keeps its last message, hence its epoch (0 = forever). */
+  metaTtlSeconds?: number;
+  /** Stream duplicate window and dedupe-record TTL; widened when a request asks for more. */
+  dedupeWindowSeconds?: number;
+  /** Presence bucket TTL: only bounds garbage, entries expire by their own ttl on read. */
+  presenceMaxTtlSeconds?: number;
+  /** Continuations up to this many messages are read by walking Sb-Prev; longer ones use a consumer. */
+  directReadMax?: number;
+  /** Expected-sequence conflicts one append tolerates before failing as unavailable. */
+  appendAttempts?: number;
+  /** Channels whose last sequence this node remembers (saves a read before each append). */
+  tailCacheSize?: number;
+  replicas?: number;
+}
+
+export const NATS_BROKER_DEFAULTS = {
+  prefix: "sb",
+  requestTimeoutMs: 2000,
+  connectTimeoutMs: 3000,
+  reconnectWaitMs: 250,
+  metaTtlSeconds: 30 * 24 * 3600,
+  dedupeWindowSeconds: 300,
+  presenceMaxTtlSeconds: 3600,
+  directReadMax: 16,
+  appendAttempts: 50,
+  tailCacheSize: 10_000,
+  replicas: 1,
+} as const satisfies Omit<Required<NatsBrokerOptions>, "servers">;

@@ -1,0 +1,257 @@
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import type { Json } from "@switchboard/protocol";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type AppendRequest,
+  type BrokerEvent,
+  BrokerUnavailableError,
+  type HistoryPolicy,
+} from "../src/brokers/broker.js";
+import { NatsBroker } from "../src/brokers/nats-broker.js";
+import { NatsNames } from "../src/brokers/nats-layout.js";
+import { brokerContract } from "./broker-contract.js";
+import { EngineProcess, NATS_SERVER, reachable, requireService, waitUntil } from "./engine-servers.js";
+
+const SHARED_URL = "nats://127.0.0.1:4222";
+const FILE_PREFIX = `sbt_nats_${randomBytes(4).toString("hex")}`;
+const HISTORY: HistoryPolicy = { size: 100, ttlSeconds: 300 };
+
+function request(channel: string, data: Json, extra: Partial<AppendRequest> = {}): AppendRequest {
+  return { channel, data, history: HISTORY, dedupeSeconds: 300, ...extra };
+}
+
+/** Deletes the stream and buckets a prefix created. */
+async function dropPrefix(url: string, prefix: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const stream of [`${prefix}_history`, `KV_${prefix}_presence`, `KV_${prefix}_dedupe`]) {
+      await jsm.streams.delete(stream).catch(() => false);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+const sharedUp = requireService(await reachable(4222), `NATS at ${SHARED_URL}`);
+
+if (sharedUp) {
+  let fixtures = 0;
+  brokerContract("nats", async () => {
+    const prefix = `${FILE_PREFIX}_${++fixtures}`;
+    return {
+      broker: new NatsBroker({ servers: SHARED_URL, prefix }),
+      restart: async () => new NatsBroker({ servers: SHARED_URL, prefix }),
+      cleanup: () => dropPrefix(SHARED_URL, prefix),
+    };
+  });
+
+  describe("NatsBroker on the shared NATS", () => {
+    const started: NatsBroker[] = [];
+    const prefix = `${FILE_PREFIX}_own`;
+    afterEach(async () => {
+      for (const b of started.splice(0)) await b.close();
+      await dropPrefix(SHARED_URL, prefix);
+    });
+    async function node(events: BrokerEvent[] = []): Promise<NatsBroker> {
+      const broker = new NatsBroker({ servers: SHARED_URL, prefix });
+      started.push(broker);
+      await broker.start((e) => events.push(e));
+      return broker;
+    }
+
+    it("keeps offsets contiguous when two nodes append to one channel at once", async () => {
+      const eventsB: BrokerEvent[] = [];
+      const [a, b] = [await node(), await node(eventsB)];
+      const ch = "race:chat.room/1";
+      await b.subscribe(ch);
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).append(request(ch, { i }, { key: `k${i}` }))),
+      );
+      const offsets = results.map((r) => r.offset).sort((x, y) => x - y);
+      expect(offsets).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      expect(new Set(results.map((r) => r.epoch)).size).toBe(1);
+      expect(await a.position(ch)).toEqual(await b.position(ch));
+      // Node B hears node A's appends too (possibly out of order across nodes: the hub reorders).
+      await waitUntil("60 live events on node B", () => eventsB.filter((e) => e.type === "pub").length >= 60);
+      const h = await a.history({
+        channel: ch,
+        since: { epoch: results[0]!.epoch, offset: 0 },
+        limit: 100,
+        history: HISTORY,
+      });
+      expect(h.complete).toBe(true);
+      expect(h.publications.map((p) => p.offset)).toEqual(offsets);
+    });
+
+    it("answers a retry with the original offset after trimming removed the original", async () => {
+      const broker = await node();
+      const small: HistoryPolicy = { size: 3, ttlSeconds: 300 };
+      const ch = "trimmed:dedupe";
+      const first = await broker.append(request(ch, "first", { key: "k-first", history: small }));
+      for (let i = 0; i < 20; i++) await broker.append(request(ch, i, { history: small }));
+      // The engine itself (not just the read window) dropped the original.
+      const subject = new NatsNames(prefix).history(ch);
+      await waitUntil("the stream to be purged down to the size", async () => {
+        const nc = await connect({ servers: SHARED_URL });
+        try {
+          const info = await (await jetstreamManager(nc)).streams.info(`${prefix}_history`, {
+            subjects_filter: subject,
+          });
+          return (info.state.subjects?.[subject] ?? 0) <= small.size;
+        } finally {
+          await nc.close();
+        }
+      });
+      expect(await broker.append(request(ch, "retry", { key: "k-first", history: small }))).toEqual({
+        ...first,
+        duplicate: true,
+      });
+    });
+
+    it("reads long continuations through a consumer and short ones by walking back", async () => {
+      const broker = await node();
+      const ch = "long:history";
+      let epoch = "";
+      for (let i = 1; i <= 60; i++) epoch = (await broker.append(request(ch, i))).epoch;
+      const all = await broker.history({
+        channel: ch,
+        since: { epoch, offset: 0 },
+        limit: 100,
+        history: HISTORY,
+      });
+      expect(all.publications.map((p) => p.data)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      const page = await broker.history({
+        channel: ch,
+        since: { epoch, offset: 10 },
+        limit: 5,
+        history: HISTORY,
+      });
+      expect(page.publications.map((p) => p.offset)).toEqual([11, 12, 13, 14, 15]);
+      const tail = await broker.history({
+        channel: ch,
+        since: { epoch, offset: 57 },
+        limit: 100,
+        history: HISTORY,
+      });
+      expect(tail.publications.map((p) => p.offset)).toEqual([58, 59, 60]);
+    });
+
+    it("rejects a prefix that cannot be a subject token", () => {
+      expect(() => new NatsBroker({ servers: SHARED_URL, prefix: "a.b" })).toThrow(/prefix/);
+    });
+  });
+}
+
+const ownServer = requireService(EngineProcess.available(NATS_SERVER), `the ${NATS_SERVER} binary`);
+
+describe.runIf(ownServer)("NatsBroker against a NATS server the test kills", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function setup(options: { requestTimeoutMs?: number } = {}) {
+    const server = await EngineProcess.nats();
+    cleanups.push(() => server.dispose());
+    await server.start();
+    const events: BrokerEvent[] = [];
+    const broker = new NatsBroker({ servers: server.url, prefix: "sbt", ...options });
+    cleanups.push(() => broker.close());
+    await broker.start((event) => events.push(event));
+    return { server, broker, events };
+  }
+
+  async function expectFastUnavailable(operation: () => Promise<unknown>): Promise<void> {
+    const started = performance.now();
+    await expect(operation()).rejects.toBeInstanceOf(BrokerUnavailableError);
+    expect(performance.now() - started).toBeLessThan(2000);
+  }
+
+  async function outage(server: EngineProcess, broker: NatsBroker, ch: string, wipe: boolean): Promise<void> {
+    const killedAt = Date.now();
+    await server.kill();
+    if (wipe) await rm(server.dir, { recursive: true, force: true });
+    await waitUntil("ready() to turn false", async () => !(await broker.ready()));
+    for (let i = 0; i < 3; i++)
+      await expectFastUnavailable(() => broker.append(request(ch, `during ${i}`, { key: `k${i}` })));
+    await expectFastUnavailable(() => broker.position(ch));
+    await expectFastUnavailable(() => broker.subscribe("outage:other"));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2000 - (Date.now() - killedAt))));
+    await server.start();
+    await waitUntil("ready() to turn true", () => broker.ready());
+  }
+
+  it("fails fast while NATS is down, then resyncs and keeps epoch and offsets from its store", async () => {
+    const { server, broker, events } = await setup();
+    const ch = "outage:chat";
+    await broker.subscribe(ch);
+    const first = await broker.append(request(ch, "before", { key: "k-before" }));
+    await waitUntil("the first live event", () => events.some((e) => e.type === "pub"));
+
+    await outage(server, broker, ch, false);
+    await waitUntil("a resync event", () => events.some((e) => e.type === "resync"));
+    const after = await broker.append(request(ch, "after"));
+    expect(after).toEqual({ epoch: first.epoch, offset: 2, duplicate: false });
+    expect(await broker.append(request(ch, "again", { key: "k-before" }))).toEqual({
+      ...first,
+      duplicate: true,
+    });
+    await waitUntil("the live event after restart", () =>
+      events.some((e) => e.type === "pub" && e.publication.data === "after"),
+    );
+  });
+
+  it("starts a new epoch when NATS comes back without its data", async () => {
+    const { server, broker, events } = await setup();
+    const ch = "wiped:chat";
+    await broker.subscribe(ch);
+    const first = await broker.append(request(ch, "before"));
+    await outage(server, broker, ch, true);
+    await waitUntil("a resync event", () => events.some((e) => e.type === "resync"));
+    const after = await broker.append(request(ch, "after"));
+    expect(after.epoch).not.toBe(first.epoch);
+    expect(after.offset).toBe(1);
+    const old = await broker.history({
+      channel: ch,
+      since: { epoch: first.epoch, offset: 0 },
+      limit: 10,
+      history: HISTORY,
+    });
+    expect(old.complete).toBe(false);
+    await waitUntil("the live event after restart", () =>
+      events.some((e) => e.type === "pub" && e.epoch === after.epoch),
+    );
+  });
+
+  it("times a hung server out, and a retry with the same key resolves the doubt", async () => {
+    const { server, broker } = await setup({ requestTimeoutMs: 1000 });
+    const ch = "hung:chat";
+    await broker.append(request(ch, "warm-up"));
+    server.signal("SIGSTOP");
+    try {
+      await expectFastUnavailable(() => broker.append(request(ch, "maybe", { key: "k-hung" })));
+    } finally {
+      server.signal("SIGCONT");
+    }
+    await waitUntil("ready() after SIGCONT", () => broker.ready());
+    // The server did store the timed-out publish once it woke up: the retry must not append it again.
+    const retry = await broker.append(request(ch, "maybe", { key: "k-hung" }));
+    expect(retry).toMatchObject({ offset: 2, duplicate: true });
+    expect((await broker.position(ch)).offset).toBe(2);
+  });
+
+  it("refuses to start, quickly, when NATS is not there", async () => {
+    const server = await EngineProcess.nats(); // never started
+    cleanups.push(() => server.dispose());
+    const broker = new NatsBroker({ servers: server.url, connectTimeoutMs: 1000 });
+    const started = performance.now();
+    await expect(broker.start(() => {})).rejects.toBeInstanceOf(BrokerUnavailableError);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(await broker.ready()).toBe(false);
+    await broker.close();
+  });
+});
