@@ -10,6 +10,8 @@ export interface HubCommandOptions {
   broker: string;
   node?: string;
   config?: string;
+  /** Key / subject prefix in a shared Redis or NATS; the broker's default ("sb") when absent. */
+  prefix?: string;
   logLevel: string;
 }
 
@@ -46,6 +48,7 @@ export async function runHub(options: HubCommandOptions): Promise<RunningHub> {
     config,
     logLevel: options.logLevel,
     ...(options.node !== undefined ? { node: options.node } : {}),
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
   });
   stopOnSignals(() => hub.drain());
   return hub;

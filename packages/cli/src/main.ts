@@ -2,7 +2,7 @@
 /** The `switchboard` command (CLI.md). Bad flags or config: one clear line, exit code 2. */
 import { Command, CommanderError } from "commander";
 import { runHub } from "./hub-command.js";
-import { parseBroker, parseLogLevel, parsePort, parsePositiveInt } from "./options.js";
+import { parseBroker, parseLogLevel, parsePort, parsePositiveInt, parsePrefix } from "./options.js";
 import { UsageError } from "./usage-error.js";
 
 const program = new Command("switchboard")
@@ -20,6 +20,7 @@ program
   .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
   .option("--node <name>", "node id reported in `connected` (default: generated)")
   .option("--config <file>", "JSON config (keys in docs/operations.md); flags override it")
+  .option("--prefix <prefix>", "key / subject prefix in a shared Redis or NATS (default sb)", parsePrefix)
   .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", parseLogLevel, "info")
   .action(async (options) => {
     const hub = await runHub(options);

@@ -18,6 +18,12 @@ export function parseBroker(value: string): string {
   throw new InvalidArgumentError("expected memory, redis://HOST:PORT or nats://HOST:PORT");
 }
 
+/** Both engines accept this set (NATS: it becomes a subject token and part of stream names). */
+export function parsePrefix(value: string): string {
+  if (/^[A-Za-z0-9_-]{1,64}$/.test(value)) return value;
+  throw new InvalidArgumentError("expected 1–64 characters of [A-Za-z0-9_-]");
+}
+
 export function parseLogLevel(value: string): string {
   const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
   if (levels.includes(value)) return value;
