@@ -142,6 +142,27 @@ export function brokerContract(name: string, make: () => Promise<BrokerFixture>)
         await broker.unsubscribe(ch);
       });
 
+      it("handles every channel-name character and the longest name", async () => {
+        // Brokers map names onto keys / subjects: `.` `/` `#` `@` `=` `:` must neither break nor collide.
+        const id = randomBytes(4).toString("hex");
+        const odd = `ns.x:a.b/c@d#e=f-g_h.${id}`;
+        const lookalike = `ns.x:a_b/c@d#e=f-g_h.${id}`;
+        const longest = `long:${id}`.padEnd(255, "=");
+        for (const ch of [odd, lookalike, longest]) await broker.subscribe(ch);
+        for (const ch of [odd, lookalike, longest]) {
+          expect(await broker.append(request(ch, ch))).toMatchObject({ offset: 1, duplicate: false });
+        }
+        await broker.presenceAdd(odd, { client: "c_odd" }, 30);
+        for (const ch of [odd, lookalike, longest]) {
+          await waitFor(`the live event on ${ch.slice(0, 40)}`, () => events.pubs(ch).length >= 1);
+          expect(events.pubs(ch).map((e) => e.publication.data)).toEqual([ch]);
+          const h = await broker.history({ channel: ch, limit: 10, history: HISTORY });
+          expect(h.publications.map((p) => p.data)).toEqual([ch]);
+          expect(await broker.presenceList(ch)).toEqual(ch === odd ? [{ client: "c_odd" }] : []);
+          await broker.unsubscribe(ch);
+        }
+      });
+
       it("keeps channels independent", async () => {
         const a = channelName("indep-a");
         const b = channelName("indep-b");
