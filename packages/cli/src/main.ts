@@ -57,11 +57,12 @@ program
   });
 
 function fail(message: string): never {
-  process.stderr.write(`switchboard: ${message}\n`);
+  process.stderr.write(`switchboard: ${message.trim().replace(/\s*\n\s*/g, " ")}\n`);
   process.exit(2);
 }
 
 try {
+  if (process.argv.length <= 2) fail("missing command: start, hub or bench (see --help)");
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -1,0 +1,90 @@
+/** The command line contract (CLI.md): bad flags or config → exit 2 with one clear line; signals drain → exit 0. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { RawClient } from "../../hub/test/raw-client.js";
+import { freePort, HubProcess } from "./hub-process.js";
+
+const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "sb-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(...args: string[]) {
+  const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: "utf8", timeout: 15_000 });
+  return { code: result.status, stderr: result.stderr.trim(), stdout: result.stdout };
+}
+function config(name: string, body: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, body);
+  return file;
+}
+
+describe("bad input exits 2 with one line naming the key", () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ["non-numeric port", ["hub", "--port", "abc"], /--port.*port number/],
+    ["port out of range", ["hub", "--port", "70000"], /--port/],
+    ["unknown broker", ["hub", "--broker", "kafka://x"], /--broker.*memory, redis/],
+    ["unknown flag", ["hub", "--frobnicate"], /unknown option '--frobnicate'/],
+    ["unknown command", ["launch"], /unknown command 'launch'/],
+    ["no command", [], /missing command/],
+    ["bad log level", ["hub", "--log-level", "loud"], /--log-level/],
+    ["missing config file", ["hub", "--config", join(dir, "absent.json")], /--config: cannot read/],
+    ["config not JSON", ["hub", "--config", config("bad.json", "{nope")], /not valid JSON/],
+    [
+      "config key of the wrong type",
+      ["hub", "--config", config("t.json", '{"limits":{"maxFrameBytes":"big"}}')],
+      /limits\.maxFrameBytes/,
+    ],
+    ["unknown config key", ["hub", "--config", config("u.json", '{"limitz":{}}')], /limitz/],
+    [
+      "bad namespace policy",
+      ["hub", "--config", config("n.json", '{"namespaces":{"chat":{"presence":"yes"}}}')],
+      /namespaces\.chat\.presence/,
+    ],
+  ];
+  for (const [name, args, pattern] of cases) {
+    it(name, () => {
+      const { code, stderr } = run(...args);
+      expect(code).toBe(2);
+      expect(stderr.split("\n")).toHaveLength(1);
+      expect(stderr).toMatch(/^switchboard: /);
+      expect(stderr).toMatch(pattern);
+    });
+  }
+  it("prints help with exit 0", () => {
+    const { code, stdout } = run("--help");
+    expect(code).toBe(0);
+    expect(stdout).toContain("hub");
+    expect(stdout).toContain("start");
+    expect(stdout).toContain("bench");
+  });
+});
+
+describe("signals", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal} drains clients with 4100 (reconnect: true) and exits 0`, async () => {
+      const file = config(`ok-${signal}.json`, JSON.stringify({ namespaces: { chat: {} } }));
+      const hub = new HubProcess(await freePort(), [
+        "--data",
+        join(dir, signal),
+        "--node",
+        `n-${signal}`,
+        "--config",
+        file,
+      ]);
+      await hub.start();
+      const client = await RawClient.connect(hub.url);
+      expect(client.frames[0]).toMatchObject({ type: "connected", node: `n-${signal}` });
+      expect(await client.request({ type: "subscribe", channel: "other:x" })).toMatchObject({
+        code: "UNKNOWN_NAMESPACE",
+      });
+      const exit = hub.stop(signal);
+      expect(await client.waitClosed()).toBe(4100);
+      expect(client.frames.at(-1)).toMatchObject({ type: "disconnect", code: 4100, reconnect: true });
+      expect(await exit).toBe(0);
+    });
+  }
+});
