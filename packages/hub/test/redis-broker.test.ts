@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Json } from "@switchboard/protocol";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AppendRequest,
   type BrokerEvent,
@@ -53,6 +53,9 @@ if (sharedUp) {
     const prefix = `${FILE_PREFIX}-own`;
     const broker = new RedisBroker({ url: SHARED_URL, prefix });
     const raw = new Redis(SHARED_URL, { lazyConnect: true });
+    beforeAll(async () => {
+      await Promise.all([broker.start(() => {}), raw.connect()]);
+    });
     afterAll(async () => {
       await broker.close();
       await dropPrefix(SHARED_URL, prefix);
@@ -60,7 +63,6 @@ if (sharedUp) {
     });
 
     it("starts a new epoch when the channel's meta is lost, and never serves the old stream", async () => {
-      await Promise.all([broker.start(() => {}), raw.connect()]);
       const ch = `lost:${randomBytes(4).toString("hex")}`;
       const before = await broker.append(request(ch, 1));
       await broker.append(request(ch, 2, { key: "k-lost" }));
@@ -83,6 +85,29 @@ if (sharedUp) {
         history: HISTORY,
       });
       expect(all.publications.map((p) => p.data)).toEqual([3]);
+    });
+
+    it("fans out to another node and keeps offsets contiguous when two nodes append at once", async () => {
+      const eventsB: BrokerEvent[] = [];
+      const other = new RedisBroker({ url: SHARED_URL, prefix });
+      await other.start((e) => eventsB.push(e));
+      try {
+        const ch = `race:${randomBytes(4).toString("hex")}`;
+        await other.subscribe(ch);
+        const results = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => (i % 2 ? broker : other).append(request(ch, { i }))),
+        );
+        expect(results.map((r) => r.offset).sort((x, y) => x - y)).toEqual(
+          Array.from({ length: 60 }, (_, i) => i + 1),
+        );
+        await waitUntil("60 live events on the other node", () => eventsB.length >= 60);
+        // One script per append: the fan-out order IS the offset order, across nodes too.
+        expect(eventsB.map((e) => (e.type === "pub" ? e.publication.offset : -1))).toEqual(
+          Array.from({ length: 60 }, (_, i) => i + 1),
+        );
+      } finally {
+        await other.close();
+      }
     });
 
     it("keeps the meta alive at least as long as the stream", async () => {
