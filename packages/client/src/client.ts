@@ -182,6 +182,7 @@ class SwitchboardClient implements Client {
   }
 
   async history(channel: string, options: HistoryOptions = {}): Promise<HistoryResult> {
+    this.assertOpen();
     const frame: RequestFrame = { type: "history", channel };
     if (options.since) frame.since = { epoch: options.since.epoch, offset: options.since.offset };
     if (options.limit !== undefined) frame.limit = options.limit;
@@ -194,6 +195,7 @@ class SwitchboardClient implements Client {
   }
 
   async presence(channel: string, options: { timeoutMs?: number } = {}): Promise<ClientInfo[]> {
+    this.assertOpen();
     const frame: RequestFrame = { type: "presence", channel };
     const reply = await this.pending.add(frame, "presence", options.timeoutMs ?? this.requestTimeoutMs);
     return reply.clients;
@@ -201,11 +203,22 @@ class SwitchboardClient implements Client {
 
   // ---- plumbing ---------------------------------------------------------------------------
 
+  private assertOpen(): void {
+    if (this.closedByApp) throw new SwitchboardError("CLOSED", "the client was closed");
+  }
+
   /** Sends a request on the current connection, or says why not. */
   private send(frame: RequestFrame, handlers: ReplyHandlers): number | SwitchboardError | undefined {
     if (this.connection.state !== "connected") return undefined;
     const id = this.tracker.allocate();
-    const encoded = encodeFrame({ ...frame, id } as ClientFrame);
+    let encoded: string;
+    try {
+      encoded = encodeFrame({ ...frame, id } as ClientFrame);
+    } catch (err) {
+      // Circular data, BigInt, …: refuse instead of throwing out of the client's bookkeeping.
+      const reason = err instanceof Error ? err.message : String(err);
+      return new SwitchboardError("BAD_REQUEST", `${frame.type} frame is not serializable: ${reason}`);
+    }
     const bytes = utf8Length(encoded);
     // Sending it would get the socket closed with 1009, and a retry would loop: refuse it here.
     if (bytes > this.connection.maxFrameBytes)

@@ -74,6 +74,35 @@ describe("ordering and gap fill", () => {
     expect(histories[0]).toMatchObject({ channel: "chat:gap", since: { offset: 2 } });
   });
 
+  it("resubscribes and reports `lost` when history cannot fill a gap", async () => {
+    const small = await hub({ config: { namespaces: { chat: { history: { size: 1, ttlSeconds: 60 } } } } });
+    const proxy = await FrameProxy.start(small.url);
+    proxies.push(proxy);
+    try {
+      proxy.toClient = (frame) => (frame.type === "pub" && frame.offset === 2 ? null : frame);
+      const receiver = client(proxy.url);
+      const sub = receiver.subscribe("chat:unfillable");
+      const got = collect(sub);
+      const lost: unknown[] = [];
+      sub.on("lost", (e) => lost.push(e));
+      await subscribed(sub);
+      await httpPublish(small, "chat:unfillable", 1);
+      await waitFor(() => got.length === 1, "first");
+      await httpPublish(small, "chat:unfillable", 2); // dropped on the way
+      await httpPublish(small, "chat:unfillable", 3); // held: offset 2 is gone from a 1-entry history
+      await waitFor(() => lost.length === 1, "lost");
+      expect(lost[0]).toMatchObject({ offset: 3 });
+      await httpPublish(small, "chat:unfillable", 4);
+      await waitFor(() => got.length === 2, "live after lost");
+      expect(got.map((m) => m.data)).toEqual([1, 4]);
+      const sent = proxy.fromClient.map((f) => f.type);
+      expect(sent.slice(sent.indexOf("history"))).toEqual(["history", "unsubscribe", "subscribe"]);
+    } finally {
+      await proxy.close();
+      await small.close();
+    }
+  });
+
   it("drops duplicate and stale publications (dedupe by offset)", async () => {
     const proxy = await FrameProxy.start(running.url);
     proxies.push(proxy);

@@ -154,11 +154,16 @@ describe("publish", () => {
     await expect(c.publish("chat:big", "x".repeat(100))).rejects.toMatchObject({ code: "LIMIT_EXCEEDED" });
     expect(failed.map((m) => m.error.code)).toEqual(["LIMIT_EXCEEDED"]);
     await expect(c.publish("bad channel!", 1)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(c.publish("chat:big", circular as never)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect(failed.map((m) => m.error.code)).toEqual(["LIMIT_EXCEEDED", "BAD_REQUEST"]);
 
     const inFlight = c.publish("chat:big", "late");
     c.close();
     await expect(inFlight).rejects.toMatchObject({ code: "CLOSED" });
     await expect(c.publish("chat:big", "after")).rejects.toMatchObject({ code: "CLOSED" });
+    await expect(c.history("chat:big")).rejects.toMatchObject({ code: "CLOSED" });
   });
 
   it("refuses a frame larger than the hub's maxFrameBytes locally instead of getting closed (1009)", async () => {

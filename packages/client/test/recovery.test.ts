@@ -134,4 +134,48 @@ describe("reconnect and recovery", () => {
     ]);
     expect(seen.lost).toHaveLength(1);
   });
+
+  it("reports `lost` when the history no longer reaches back (same epoch)", async () => {
+    const running = await hub({ config: { namespaces: { chat: { history: { size: 2, ttlSeconds: 60 } } } } });
+    hubs.push(running);
+    const door = gate();
+    const c = client(running.url, { token: door.token });
+    const sub = c.subscribe("chat:short");
+    const seen = record(sub);
+    await waitFor(() => seen.subscribed.length === 1, "subscribed");
+    await httpPublish(running, "chat:short", 1);
+    await waitFor(() => seen.publications.length === 1, "first");
+    const epoch = sub.position?.epoch;
+
+    door.close();
+    c.close();
+    for (let i = 2; i <= 6; i++) await httpPublish(running, "chat:short", i); // only 5 and 6 are kept
+    c.connect();
+    door.open();
+    await waitFor(() => seen.lost.length === 1, "lost");
+    expect(seen.lost[0]).toEqual({ reason: expect.stringContaining("offset 1"), epoch, offset: 6 });
+    expect(seen.subscribed[1]).toEqual({ epoch, offset: 6, recovered: false, resumed: true });
+    expect(sub.position).toEqual({ epoch, offset: 6 });
+    await httpPublish(running, "chat:short", 7);
+    await waitFor(() => seen.publications.length === 2, "live after lost");
+    expect(seen.publications.map((m) => m.data)).toEqual([1, 7]);
+  });
+
+  it("resumes after close() and connect() with recovery", async () => {
+    const running = await hub();
+    hubs.push(running);
+    const c = client(running.url);
+    const sub = c.subscribe("chat:reopen");
+    const seen = record(sub);
+    await waitFor(() => seen.subscribed.length === 1, "subscribed");
+    await httpPublish(running, "chat:reopen", "a");
+    await waitFor(() => seen.publications.length === 1, "a");
+    c.close();
+    expect(sub.state).toBe("subscribing");
+    await httpPublish(running, "chat:reopen", "b");
+    c.connect();
+    await waitFor(() => seen.publications.length === 2, "b recovered");
+    expect(seen.subscribed[1]).toMatchObject({ recovered: true, resumed: true });
+    expect(seen.publications.map((m) => m.data)).toEqual(["a", "b"]);
+  });
 });
