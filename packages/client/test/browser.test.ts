@@ -38,7 +38,9 @@ sub.once("subscribed", async () => {
 </script>`;
 }
 
-describe.skipIf(skip)("in a browser", () => {
+const title = skip ? `in a browser (skipped: ${CHROMIUM} is missing; never skipped in CI)` : "in a browser";
+
+describe.skipIf(skip)(title, () => {
   beforeAll(async () => {
     running = await hub();
     server = createServer((req, res) => {

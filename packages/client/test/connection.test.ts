@@ -117,7 +117,7 @@ describe("connection", () => {
   });
 
   it("detects a dead hub (no ping for two intervals) and reconnects", async () => {
-    const fast = await hub({ config: { limits: { pingIntervalSeconds: 0.3 } } });
+    const fast = await hub({ config: { limits: { pingIntervalSeconds: 0.5 } } });
     const proxy = await FrameProxy.start(fast.url);
     try {
       const c = client(proxy.url);
