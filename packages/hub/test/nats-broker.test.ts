@@ -115,29 +115,19 @@ if (sharedUp) {
     it("reads long continuations through a consumer and short ones by walking back", async () => {
       const broker = await node();
       const ch = "long:history";
-      let epoch = "";
-      for (let i = 1; i <= 60; i++) epoch = (await broker.append(request(ch, i))).epoch;
-      const all = await broker.history({
-        channel: ch,
-        since: { epoch, offset: 0 },
-        limit: 100,
-        history: HISTORY,
-      });
-      expect(all.publications.map((p) => p.data)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-      const page = await broker.history({
-        channel: ch,
-        since: { epoch, offset: 10 },
-        limit: 5,
-        history: HISTORY,
-      });
-      expect(page.publications.map((p) => p.offset)).toEqual([11, 12, 13, 14, 15]);
-      const tail = await broker.history({
-        channel: ch,
-        since: { epoch, offset: 57 },
-        limit: 100,
-        history: HISTORY,
-      });
-      expect(tail.publications.map((p) => p.offset)).toEqual([58, 59, 60]);
+      const big: HistoryPolicy = { size: 1000, ttlSeconds: 300 };
+      const read = (offset: number, limit: number) =>
+        broker.history({ channel: ch, since: { epoch, offset }, limit, history: big });
+      // 600 > one 512-message pull: the consumer read has to page.
+      const results = await Promise.all(
+        Array.from({ length: 600 }, (_, i) => broker.append(request(ch, i + 1, { history: big }))),
+      );
+      const epoch = results[0]!.epoch;
+      const all = await read(0, 1000);
+      expect(all.complete).toBe(true);
+      expect(all.publications.map((p) => p.data)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      expect((await read(10, 5)).publications.map((p) => p.offset)).toEqual([11, 12, 13, 14, 15]);
+      expect((await read(597, 100)).publications.map((p) => p.offset)).toEqual([598, 599, 600]);
     });
 
     it("rejects a prefix that cannot be a subject token", () => {

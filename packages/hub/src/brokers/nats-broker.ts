@@ -93,6 +93,7 @@ export class NatsBroker implements Broker {
   #dedupe!: KV;
   #up = false;
   #window: number;
+  #ensuring: Promise<void> | undefined;
   #onEvent: BrokerEventHandler = () => {};
   readonly #tails = new Map<string, Tail>();
   readonly #serial = new KeyedSerial();
@@ -344,18 +345,26 @@ export class NatsBroker implements Broker {
     });
     const entries: Entry[] = [];
     try {
-      if (info.num_pending === 0) return entries;
       const consumer = this.#js.consumers.getConsumerFromInfo(info);
-      const messages = await consumer.fetch({
-        max_messages: info.num_pending,
-        expires: this.#o.requestTimeoutMs,
-      });
-      for await (const m of messages) {
-        const e = entryOf(m.seq, m.headers, m.data);
-        if (e) entries.push(e);
-        if (!e || e.offset >= to) break;
+      // Batches: a big history must not arrive as one pull; stop at `to`, or when a pull comes back empty.
+      for (let pending = info.num_pending, done = pending === 0; !done; ) {
+        const messages = await consumer.fetch({
+          max_messages: Math.min(pending, 512),
+          expires: this.#o.requestTimeoutMs,
+        });
+        let received = 0;
+        for await (const m of messages) {
+          received++;
+          const e = entryOf(m.seq, m.headers, m.data);
+          if (!e) continue; // not ours: the completeness check sees any hole it leaves
+          entries.push(e);
+          if (e.offset >= to) break;
+        }
+        await messages.close();
+        pending -= received;
+        const last = entries[entries.length - 1];
+        done = received === 0 || pending <= 0 || !last || last.offset >= to;
       }
-      await messages.close();
     } finally {
       this.#jsm.consumers.delete(this.#names.stream, info.name).catch(() => {});
     }
@@ -398,7 +407,15 @@ export class NatsBroker implements Broker {
     }
   }
 
-  async #ensure(): Promise<void> {
+  /** Concurrent callers (every operation that met a missing stream) share one run. */
+  #ensure(): Promise<void> {
+    this.#ensuring ??= this.#create().finally(() => {
+      this.#ensuring = undefined;
+    });
+    return this.#ensuring;
+  }
+
+  async #create(): Promise<void> {
     const config = {
       name: this.#names.stream,
       subjects: [this.#names.historySubjects],
