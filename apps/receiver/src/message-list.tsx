@@ -1,0 +1,131 @@
+import { defaultRangeExtractor, type Range, useVirtualizer } from "@tanstack/react-virtual";
+import { memo, useCallback, useRef } from "react";
+import type { FeedItem } from "./feed-store.js";
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+const STATUS_LABEL = { pending: "Sending…", sent: "Sent", failed: "Not sent" } as const;
+
+export interface MessageListProps {
+  items: readonly FeedItem[];
+  channel: string;
+  history: "loading" | "ready" | "failed";
+}
+
+/**
+ * The page's one `role="log"`: virtualized (only ~visible rows are in the DOM), pinned to the
+ * newest message while the reader is at the bottom, and the newest row is always rendered even
+ * when they scrolled up — so it is always in the DOM.
+ */
+export function MessageList({ items, channel, history }: MessageListProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rangeExtractor = useCallback((range: Range) => {
+    const indexes = defaultRangeExtractor(range);
+    const last = range.count - 1;
+    if (last >= 0 && indexes[indexes.length - 1] !== last) indexes.push(last);
+    return indexes;
+  }, []);
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 64,
+    overscan: 6,
+    getItemKey: (index) => items[index]?.id ?? index,
+    rangeExtractor,
+    // Chat semantics: stay at the bottom as messages arrive (also when old ones are trimmed).
+    anchorTo: "end",
+    followOnAppend: true,
+    scrollEndThreshold: 48,
+    useFlushSync: false,
+  });
+  const atEnd = items.length === 0 || virtualizer.isAtEnd(48);
+
+  return (
+    <div className="sb-rx-body">
+      <div ref={scrollRef} className="sb-rx-scroll">
+        <div
+          className="sb-rx-log"
+          role="log"
+          aria-label={`Messages in ${channel}`}
+          style={{ height: virtualizer.getTotalSize() }}
+        >
+          {virtualizer.getVirtualItems().map((row) => {
+            const item = items[row.index];
+            if (!item) return null;
+            return (
+              <article
+                key={row.key}
+                ref={virtualizer.measureElement}
+                data-index={row.index}
+                aria-posinset={row.index + 1}
+                aria-setsize={items.length}
+                className="sb-msg-row"
+                style={{ transform: `translateY(${row.start}px)` }}
+              >
+                <MessageRow item={item} />
+              </article>
+            );
+          })}
+        </div>
+        {items.length === 0 && (
+          <p className="sb-rx-empty">
+            {history === "loading" ? "Loading recent messages…" : `No messages in ${channel} yet. Say hello!`}
+          </p>
+        )}
+      </div>
+      {!atEnd && (
+        <button
+          type="button"
+          className="sb-rx-jump"
+          onClick={() => virtualizer.scrollToIndex(items.length - 1, { align: "end" })}
+        >
+          Jump to newest ↓
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** One message. Text goes into text nodes only: markup in a message is shown, never parsed. */
+const MessageRow = memo(function MessageRow({ item }: { item: FeedItem }) {
+  const date = new Date(item.time);
+  const classes = ["sb-msg", item.kind === "notice" ? "sb-msg-notice" : "", item.status ? "sb-msg-own" : ""];
+  return (
+    <div className={classes.join(" ")}>
+      <span className="sb-msg-avatar" aria-hidden="true" style={{ background: colorOf(item.author) }}>
+        {initialOf(item.author)}
+      </span>
+      <div className="sb-msg-main">
+        <div className="sb-msg-head">
+          <span className="sb-msg-author">{item.author}</span>
+          <time
+            className="sb-msg-time"
+            dateTime={Number.isFinite(item.time) ? date.toISOString() : undefined}
+          >
+            {Number.isFinite(item.time) ? timeFormat.format(date) : ""}
+          </time>
+          {item.status && (
+            <span className={`sb-msg-status sb-msg-${item.status}`} title={item.error}>
+              {STATUS_LABEL[item.status]}
+            </span>
+          )}
+        </div>
+        <p className="sb-msg-text">{item.text}</p>
+      </div>
+    </div>
+  );
+});
+
+function initialOf(name: string): string {
+  return (name.trim()[0] ?? "?").toUpperCase();
+}
+
+/** A stable, readable avatar colour per author. */
+function colorOf(name: string): string {
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) | 0;
+  return `hsl(${Math.abs(hash) % 360} 55% 42%)`;
+}

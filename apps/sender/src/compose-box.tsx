@@ -1,0 +1,74 @@
+import { getSharedClient } from "@switchboard/client";
+import { type FormEvent, type KeyboardEvent, useId, useState } from "react";
+import { sendMessage } from "./send-message.js";
+import { offlineReason, useConnection } from "./use-connection.js";
+
+export interface ComposeBoxProps {
+  channel: string;
+  author?: string | undefined;
+}
+
+/** Textbox "Message" + button "Send". Enter sends, Shift+Enter adds a line; no sending while offline. */
+export function ComposeBox({ channel, author }: ComposeBoxProps) {
+  const client = getSharedClient();
+  const connection = useConnection(client);
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | undefined>(undefined);
+  const statusId = useId();
+  const online = connection.state === "connected";
+
+  const send = () => {
+    if (!online || text.trim() === "") return;
+    const value = text;
+    // Cleared at once: the receiver already shows the message as pending, so the box is free.
+    setText("");
+    setError(undefined);
+    sendMessage(value, { channel, author }).catch((e: unknown) => {
+      setError(`Not sent: ${e instanceof Error ? e.message : String(e)}`);
+      setText((current) => (current === "" ? value : current));
+    });
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    // isComposing: Enter that confirms an IME composition must not send half a word.
+    if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  };
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    send();
+  };
+
+  return (
+    <form className="sb-compose" onSubmit={onSubmit} aria-label={`Send a message to ${channel}`}>
+      <div className="sb-compose-head">
+        <span className="sb-compose-title">Compose</span>
+        <span className="sb-compose-meta">
+          as <strong>{author || "anonymous"}</strong> in <strong>{channel}</strong>
+        </span>
+      </div>
+      <textarea
+        className="sb-compose-input"
+        aria-label="Message"
+        aria-describedby={statusId}
+        placeholder={`Message ${channel}`}
+        rows={3}
+        maxLength={4000}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <div className="sb-compose-foot">
+        <p id={statusId} className={online ? "sb-compose-hint" : "sb-compose-offline"} role="status">
+          {online ? "Enter to send · Shift+Enter for a new line" : offlineReason(connection)}
+        </p>
+        <button className="sb-compose-send" type="submit" disabled={!online}>
+          Send
+        </button>
+      </div>
+      {error !== undefined && <p className="sb-compose-error">{error}</p>}
+    </form>
+  );
+}

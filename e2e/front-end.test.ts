@@ -1,0 +1,217 @@
+/**
+ * The front end in a real browser (CLI.md "The front end"): host + sender + receiver on three
+ * origins, a hub of our own, two people chatting. One browser and one system for the whole file,
+ * tests in order — the machine has 2 cores.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ChatPage, openChat } from "./support/chat-page.js";
+import { browserSkipReason, launchChromium } from "./support/chromium.js";
+import { startTestSystem, type TestSystem } from "./support/test-system.js";
+import { waitFor } from "./support/wait-for.js";
+
+const title = `front end in a browser${browserSkipReason ? ` (skipped: ${browserSkipReason})` : ""}`;
+const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
+
+describe.skipIf(browserSkipReason !== undefined)(title, () => {
+  let system: TestSystem;
+  let browser: Browser;
+  let a: ChatPage;
+  let b: ChatPage;
+
+  beforeAll(async () => {
+    // Builds the apps when stale (cached otherwise), then serves them; the browser starts meanwhile.
+    [system, browser] = await Promise.all([startTestSystem(), launchChromium()]);
+    a = await openChat(browser, system.hostUrl);
+    b = await openChat(browser, system.hostUrl);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.close();
+  });
+
+  it("delivers a message typed in A's sender to A and B within 1 s, once in A", async () => {
+    const text = unique("hello from A");
+    await a.message.fill(text);
+    const sentAt = Date.now();
+    const seen = (page: ChatPage) =>
+      page.log
+        .getByText(text, { exact: true })
+        .waitFor({ timeout: 5_000 })
+        .then(() => Date.now() - sentAt);
+    const [inA, inB] = await Promise.all([seen(a), seen(b), a.send.click()]);
+    expect(inA).toBeLessThan(1_000);
+    expect(inB).toBeLessThan(1_000);
+    // Pending → sent keeps one item (same key), never a second copy.
+    await a.log.locator("article", { hasText: text }).getByText("Sent").waitFor({ timeout: 5_000 });
+    expect(await a.countInLog(text)).toBe(1);
+    expect(await b.countInLog(text)).toBe(1);
+    expect(await a.message.inputValue()).toBe("");
+  });
+
+  it("opens exactly one WebSocket per page (to the hub) and loads each remote from its own origin", async () => {
+    for (const page of [a, b]) {
+      expect(page.sockets).toEqual([system.hubUrl]);
+      expect(await page.page.locator('[role="log"]').count()).toBe(1);
+      const remoteEntries = page.requests.filter((url) => /\/(remoteEntry\.js|mf-manifest\.json)$/.test(url));
+      expect(remoteEntries.some((url) => url.startsWith(`${system.senderOrigin}/`))).toBe(true);
+      expect(remoteEntries.some((url) => url.startsWith(`${system.receiverOrigin}/`))).toBe(true);
+    }
+    const hostOrigin = new URL(system.hostUrl).origin;
+    expect(new Set([hostOrigin, system.senderOrigin, system.receiverOrigin]).size).toBe(3);
+    // Mount points never carry a remote's name as id (it would shadow the remote's container global).
+    expect(await a.page.locator("#sender, #receiver").count()).toBe(0);
+  });
+
+  it("keeps the seed's code working: import('sender').then(({ sendMessage }) => sendMessage(...))", async () => {
+    const position = await a.page.evaluate(() => window.switchboard?.sayHello());
+    expect(position?.offset).toBeGreaterThan(0);
+    await b.log.getByText("Hello, receiver!", { exact: true }).last().waitFor({ timeout: 5_000 });
+  });
+
+  it("shows an HTML/script payload literally and runs nothing", async () => {
+    const payload = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> ${unique("x")}`;
+    await a.say(payload);
+    for (const page of [a, b]) {
+      await page.log.getByText(payload, { exact: true }).waitFor({ timeout: 5_000 });
+      expect(await page.log.locator("img, script").count()).toBe(0);
+      expect(await page.page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(page.problems).toEqual([]);
+    }
+  });
+
+  it("survives a hub restart: both pages reconnect and get every message sent meanwhile, once", async () => {
+    const whileDown = unique("sent while the hub was down");
+    const afterRestart = [1, 2, 3, 4, 5].map((n) => unique(`published after restart ${n}`));
+    let queued: Promise<unknown> | undefined;
+
+    await system.restartHub(async () => {
+      for (const page of [a, b]) {
+        await waitFor("the page to show it is reconnecting", async () =>
+          /reconnecting/i.test(await page.connectionText()),
+        );
+      }
+      // No sending from the compose box while offline, and the reason is on screen.
+      expect(await a.send.isDisabled()).toBe(true);
+      expect(await a.page.locator(".sb-compose-offline").textContent()).toMatch(/offline/i);
+      // The client keeps this publish (same idempotency key) until the hub is back.
+      queued = a.page.evaluate((text) => window.switchboard?.sendMessage(text), whileDown);
+    });
+    // Published the moment the hub is up: the pages get them by recovery or live, never both.
+    for (const text of afterRestart) await system.publishHttp("chat:general", { text, author: "ops" });
+    await queued;
+
+    for (const page of [a, b]) {
+      await waitFor(
+        "the page to be connected again",
+        async () => (await page.connectionText()) === "Connected",
+      );
+      for (const text of [whileDown, ...afterRestart]) {
+        await page.log.getByText(text, { exact: true }).waitFor({ timeout: 10_000 });
+        expect(await page.countInLog(text)).toBe(1);
+      }
+    }
+  });
+
+  it("replaces an unreachable sender with an alert, keeps the receiver live, and mounts it when it is back", async () => {
+    await system.stopSender();
+    const c = await openChat(browser, system.hostUrl, { waitForSender: false });
+    try {
+      const alert = c.page.getByRole("alert").filter({ hasText: "sender is unavailable" });
+      await alert.waitFor({ timeout: 10_000 });
+      expect(await c.message.count()).toBe(0);
+
+      const live = unique("still live without the sender");
+      await system.publishHttp("chat:general", { text: live, author: "ops" });
+      await c.log.getByText(live, { exact: true }).waitFor({ timeout: 5_000 });
+
+      await system.startSender();
+      await c.message.waitFor({ timeout: 15_000 });
+      await waitFor("the alert to go", async () => (await alert.count()) === 0);
+      await waitFor("Send to be enabled", () => c.send.isEnabled());
+      const back = unique("sender is back");
+      await c.say(back);
+      await b.log.getByText(back, { exact: true }).waitFor({ timeout: 5_000 });
+      expect(c.sockets).toEqual([system.hubUrl]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("renders 10,000 messages published within 2 s with no long task over 50 ms", async () => {
+    const channel = `chat:volume-${Math.random().toString(36).slice(2, 8)}`;
+    const v = await openChat(browser, `${system.hostUrl}?channel=${encodeURIComponent(channel)}`, {
+      initScript: LONG_TASK_OBSERVER,
+    });
+    try {
+      await v.page.getByText(`No messages in ${channel} yet`).waitFor({ timeout: 10_000 });
+      // The measuring instrument must be able to fail: a deliberate 80 ms task has to show up.
+      await v.page.evaluate(() => setTimeout(() => busy(80)));
+      await waitFor("the observer to record the calibration task", () =>
+        v.page.evaluate(() => window.__longTasks.some((ms) => ms >= 75)),
+      );
+      await v.page.evaluate(() => {
+        window.__longTasks.length = 0;
+      });
+
+      const publisher = system.nodeClient("volume-publisher");
+      await waitFor("the publisher to connect", () => publisher.state === "connected");
+      const total = 10_000;
+      const batches = 20;
+      const started = Date.now();
+      const acks: Array<Promise<unknown>> = [];
+      for (let batch = 0; batch < batches; batch++) {
+        for (let i = 1; i <= total / batches; i++) {
+          const n = batch * (total / batches) + i;
+          acks.push(publisher.publish(channel, { text: `volume ${n}`, author: "load" }));
+        }
+        // Paced over ~2 s (a stream, as from busy channels), not one burst.
+        const next = started + ((batch + 1) * 2_000) / batches;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
+      }
+      await Promise.all(acks);
+      const publishedMs = Date.now() - started;
+      await v.log.getByText(`volume ${total}`, { exact: true }).waitFor({ timeout: 20_000 });
+      const renderedMs = Date.now() - started;
+      // Let the last frames (measurement, follow-scroll) run before reading the record.
+      await v.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const longTasks = await v.page.evaluate(() => window.__longTasks);
+      const maxLongTask = Math.max(0, ...longTasks);
+      const rows = await v.log.locator("article").count();
+      const keptInMemory = Number(await v.log.locator("article").last().getAttribute("aria-setsize"));
+      console.info(
+        `[volume] ${total} messages acknowledged in ${publishedMs} ms; newest rendered at ${renderedMs} ms; ` +
+          `long tasks: ${longTasks.length} (max ${maxLongTask} ms); rows in DOM: ${rows}; kept: ${keptInMemory}`,
+      );
+      expect(maxLongTask).toBeLessThanOrEqual(50);
+      expect(rows).toBeLessThan(100);
+      expect(keptInMemory).toBeLessThanOrEqual(5_000);
+      expect(await v.log.locator("article").last().textContent()).toContain(`volume ${total}`);
+      expect(v.problems).toEqual([]);
+    } finally {
+      await v.close();
+    }
+  }, 60_000);
+});
+
+declare global {
+  interface Window {
+    __longTasks: number[];
+    /** The host page's console/test API (apps/host/src/bootstrap.tsx). */
+    switchboard?: {
+      sayHello(): Promise<{ epoch: string; offset: number }>;
+      sendMessage(message: string): Promise<{ epoch: string; offset: number }>;
+    };
+  }
+  function busy(ms: number): void;
+}
+
+/** Records every long task (> 50 ms) of the page; `busy` makes one on purpose for calibration. */
+const LONG_TASK_OBSERVER = `
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.__longTasks.push(Math.round(entry.duration));
+  }).observe({ type: "longtask", buffered: true });
+  window.busy = (ms) => { const end = performance.now() + ms; while (performance.now() < end) {} };
+`;

@@ -1,0 +1,135 @@
+/**
+ * `switchboard start`: the whole system on one machine — the hub (embedded store by default) and
+ * the three front-end apps, each on its own origin as they would be deployed. Builds the apps
+ * first when their output is missing or stale. Ports: host BASE, sender BASE+1, receiver BASE+2,
+ * hub --hub-port (7700); BASE 0 puts everything on free ports (tests).
+ */
+import { type RunningHub, startHub } from "@switchboard/hub";
+import { appDist, buildApps, defaultAppsDir } from "./build-apps.js";
+import { readConfigFile, stopOnSignals } from "./hub-command.js";
+import { type ServedApp, serveApp } from "./serve-apps.js";
+
+export interface StartOptions {
+  /** Host on BASE, sender BASE+1, receiver BASE+2. Default 3000; 0 = free ports for all. */
+  portBase?: number;
+  /** Default 7700 (0 when portBase is 0). */
+  hubPort?: number;
+  /** Address every server binds; default 127.0.0.1. */
+  host?: string;
+  /** Host name the browser uses in URLs; default "localhost" for loopback/any binds, else `host`. */
+  publicHost?: string;
+  /** Hub data folder (embedded store). Default ./data. */
+  data?: string;
+  broker?: string;
+  /** Hub config file (JSON, CLI.md keys). */
+  config?: string;
+  logLevel?: string;
+  /** Use this running hub (ws://…/ws) instead of starting one. */
+  hubUrl?: string;
+  /** Build stale apps first (default true). */
+  build?: boolean;
+  appsDir?: string;
+  /** Where progress and the URLs go; default stdout. */
+  log?: (line: string) => void;
+  /** Stop (drain the hub, close the servers) and exit on SIGINT/SIGTERM. Default true. */
+  handleSignals?: boolean;
+}
+
+export interface RunningSystem {
+  /** The page to open. */
+  readonly hostUrl: string;
+  /** Each remote's entry, as the host page is told in /config.json. */
+  readonly senderEntry: string;
+  readonly receiverEntry: string;
+  /** What the page connects to. */
+  readonly hubUrl: string;
+  /** The hub this command started (absent with `hubUrl`). */
+  readonly hub: RunningHub | undefined;
+  readonly servers: { readonly host: ServedApp; readonly sender: ServedApp; readonly receiver: ServedApp };
+  /** Drains the hub (clients reconnect elsewhere) and closes the servers. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK_OR_ANY = new Set(["127.0.0.1", "localhost", "::1", "0.0.0.0", "::"]);
+
+export async function runStart(options: StartOptions = {}): Promise<RunningSystem> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const portBase = options.portBase ?? 3000;
+  const portAt = (offset: number) => (portBase === 0 ? 0 : portBase + offset);
+  const host = options.host ?? "127.0.0.1";
+  const publicHost = options.publicHost ?? (LOOPBACK_OR_ANY.has(host) ? "localhost" : host);
+  const appsDir = options.appsDir ?? defaultAppsDir();
+
+  if (options.build !== false) await buildApps({ appsDir, log });
+
+  const started: Array<{ close(): Promise<void> }> = [];
+  try {
+    let hub: RunningHub | undefined;
+    let hubUrl = options.hubUrl;
+    if (hubUrl === undefined) {
+      hub = await startHub({
+        port: options.hubPort ?? (portBase === 0 ? 0 : 7700),
+        host,
+        dataDir: options.data ?? "./data",
+        broker: options.broker ?? "memory",
+        config: readConfigFile(options.config),
+        logLevel: options.logLevel ?? "warn",
+      });
+      const running = hub;
+      started.push({ close: () => running.drain() });
+      hubUrl = `ws://${publicHost}:${hub.port}/ws`;
+    }
+
+    const sender = await serveApp({ dir: appDist(appsDir, "sender"), port: portAt(1), host });
+    started.push(sender);
+    const receiver = await serveApp({ dir: appDist(appsDir, "receiver"), port: portAt(2), host });
+    started.push(receiver);
+    const senderEntry = `http://${publicHost}:${sender.port}/remoteEntry.js`;
+    const receiverEntry = `http://${publicHost}:${receiver.port}/remoteEntry.js`;
+    const hostApp = await serveApp({
+      dir: appDist(appsDir, "host"),
+      port: portAt(0),
+      host,
+      configJson: { hubUrl, remotes: { sender: senderEntry, receiver: receiverEntry } },
+    });
+    started.push(hostApp);
+
+    const hostUrl = `http://${publicHost}:${hostApp.port}/`;
+    log("Switchboard is running:");
+    log(`  open      ${hostUrl}`);
+    log(`  sender    ${senderEntry}`);
+    log(`  receiver  ${receiverEntry}`);
+    log(
+      `  hub       ${hubUrl}${hub ? ` (data ${options.data ?? "./data"}, broker ${hub.broker.kind})` : ""}`,
+    );
+
+    let closing: Promise<void> | undefined;
+    const system: RunningSystem = {
+      hostUrl,
+      senderEntry,
+      receiverEntry,
+      hubUrl,
+      hub,
+      servers: { host: hostApp, sender, receiver },
+      close() {
+        closing ??= closeAll(started);
+        return closing;
+      },
+    };
+    if (options.handleSignals !== false) {
+      log("Press Ctrl+C to stop.");
+      stopOnSignals(() => system.close());
+    }
+    return system;
+  } catch (error) {
+    await closeAll(started);
+    throw error;
+  }
+}
+
+/** Closes the servers and drains the hub (its clients are told to reconnect), all at once. */
+async function closeAll(started: ReadonlyArray<{ close(): Promise<void> }>): Promise<void> {
+  const results = await Promise.allSettled([...started].reverse().map((item) => item.close()));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+}
