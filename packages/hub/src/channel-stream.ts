@@ -40,6 +40,14 @@ export class ChannelStream {
   private readonly held = new Map<number, { epoch: string; publication: Publication }>();
   private live = false;
   private filling = false;
+  /**
+   * Publications delivered while at least one recovering join is reading history. A join reads
+   * history only up to the offset it started at and takes the rest from here in the same tick as
+   * it adds its subscriber: chasing the moving top with more reads never ends while a history
+   * read is slower than the gap between two publications. Empty when no join is recovering.
+   */
+  private recent: Publication[] = [];
+  private recording = 0;
   readonly ready: Promise<void>;
 
   constructor(
@@ -106,30 +114,48 @@ export class ChannelStream {
     const recovered: Publication[] = [];
     let recovering = since !== undefined && since.epoch === this.epoch && since.offset <= this.offset;
     let from = since?.offset ?? 0;
-    for (let round = 0; recovering && from < this.offset; round++) {
-      if (round === MAX_CATCH_UP_ROUNDS) {
-        recovering = false;
-        break;
+    // Everything after `target` is delivered live meanwhile and lands in `recent`.
+    const target = this.offset;
+    this.recording++;
+    try {
+      for (let round = 0; recovering && from < target; round++) {
+        if (round === MAX_CATCH_UP_ROUNDS) {
+          recovering = false;
+          break;
+        }
+        const page = await this.broker.history({
+          channel: this.channel,
+          since: { epoch: this.epoch, offset: from },
+          limit: Math.min(target - from, this.policy.size),
+          history: this.policy,
+        });
+        if (this.closed) return undefined;
+        if (!page.complete || page.epoch !== this.epoch) {
+          recovering = false;
+          break;
+        }
+        for (const p of page.publications) {
+          if (p.offset !== from + 1 || p.offset > target) break;
+          recovered.push(p);
+          from = p.offset;
+        }
+        if (page.publications.length === 0 && from < target) recovering = false;
       }
-      const page = await this.broker.history({
-        channel: this.channel,
-        since: { epoch: this.epoch, offset: from },
-        limit: Math.min(this.offset - from, this.policy.size),
-        history: this.policy,
-      });
       if (this.closed) return undefined;
-      if (!page.complete || page.epoch !== this.epoch) {
-        recovering = false;
-        break;
+      // `recent` holds every publication delivered since `target`, in order (older ones too when
+      // another join started first): append what follows `from`, up to the current offset.
+      for (const p of this.recent) {
+        if (!recovering || p.offset <= from) continue;
+        if (p.offset !== from + 1) recovering = false;
+        else {
+          recovered.push(p);
+          from = p.offset;
+        }
       }
-      for (const p of page.publications) {
-        if (p.offset !== from + 1 || p.offset > this.offset) break;
-        recovered.push(p);
-        from = p.offset;
-      }
-      if (page.publications.length === 0 && from < this.offset) recovering = false;
+      if (from !== this.offset) recovering = false;
+    } finally {
+      if (--this.recording === 0) this.recent = [];
     }
-    if (this.closed) return undefined;
     this.subscribers.set(sub.id, sub);
     return {
       channel: this.channel,
@@ -149,11 +175,13 @@ export class ChannelStream {
     if (this.closed) return;
     this.closed = true;
     this.held.clear();
+    this.recent = [];
     this.onClosed(this);
   }
 
   private deliver(publication: Publication): void {
     this.offset = publication.offset;
+    if (this.recording > 0) this.recent.push(publication);
     if (this.subscribers.size === 0) return;
     const frame = encodePub(this.channel, publication);
     for (const sub of this.subscribers.values()) sub.deliver(frame);
