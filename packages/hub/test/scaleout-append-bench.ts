@@ -106,6 +106,7 @@ for (const [name, make, drop] of brokers) {
   if (which !== "both" && which !== name) continue;
   const prefix = `sbbench_${randomBytes(3).toString("hex")}`;
   try {
+    await run(() => make(prefix), { inFlight: 64, channels: 10, keyed: true }); // warm-up (JIT, connections)
     for (const c of cases) {
       const r = await run(() => make(prefix), c);
       console.log(
