@@ -163,14 +163,14 @@ export class Publishers {
 /**
  * What is wrong with one subscriber's stream of one epoch, compared with the acknowledged
  * publications of that epoch, or undefined when it is exactly offsets `from+1 … top` with the
- * acknowledged data, each once, in order. `top` is the epoch's highest acknowledged offset.
+ * acknowledged data, each once, in order. `top` defaults to the highest acknowledged offset.
  */
 export function streamProblem(
   received: readonly Received[],
   acked: ReadonlyMap<number, string>,
   from = 0,
+  top = Math.max(0, ...acked.keys()),
 ): string | undefined {
-  const top = Math.max(0, ...acked.keys());
   const offsets = received.map((r) => r.offset);
   const seen = new Set<number>();
   const duplicates: number[] = [];

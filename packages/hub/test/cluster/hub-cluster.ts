@@ -41,6 +41,24 @@ export function httpStatus(url: string, timeoutMs = 2000): Promise<number> {
   });
 }
 
+/** GET a hub URL's body as text ("" when it cannot be reached). */
+export function httpText(url: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve(text));
+      res.on("error", () => resolve(text));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(""));
+    req.end();
+  });
+}
+
 /** Polls until `condition` holds, or throws naming what it waited for. */
 export async function eventually(
   what: string,
