@@ -33,6 +33,8 @@ export interface SubscriberProbe {
   readonly lost: LostEvent[];
   /** Nodes it was connected to, in order (from `connected` state events). */
   readonly nodes: string[];
+  /** Close codes of its connections that ended (4100: the node drained). */
+  readonly closes: number[];
 }
 
 export interface Acked {
@@ -52,9 +54,19 @@ export async function startSubscribers(
   for (let index = 0; index < count; index++) {
     const home = index % cluster.nodes.length;
     const client = createClient({ ...CLIENT_OPTIONS, urls: cluster.urlsFrom(home), name: `sub-${index}` });
-    const probe: SubscriberProbe = { index, home, client, received: [], subscribed: [], lost: [], nodes: [] };
+    const probe: SubscriberProbe = {
+      index,
+      home,
+      client,
+      received: [],
+      subscribed: [],
+      lost: [],
+      nodes: [],
+      closes: [],
+    };
     client.on("state", (e) => {
       if (e.state === "connected") probe.nodes.push(e.node);
+      else if (e.state === "connecting" && e.code !== undefined) probe.closes.push(e.code);
     });
     const sub = client.subscribe(channel);
     sub.on("publication", (m) => {
