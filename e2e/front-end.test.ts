@@ -81,6 +81,35 @@ describe.skipIf(browserSkipReason !== undefined)(title, () => {
     }
   });
 
+  it("lets a person change their display name (kept locally) and switch channels", async () => {
+    const name = b.page.getByRole("textbox", { name: "Display name" });
+    await name.fill("Grace Hopper");
+    await name.press("Enter");
+    const signed = unique("signed");
+    await b.say(signed);
+    await a.log.locator("article", { hasText: signed }).getByText("Grace Hopper").waitFor({ timeout: 5_000 });
+    expect(await b.page.evaluate(() => localStorage.getItem("switchboard.displayName"))).toBe("Grace Hopper");
+
+    const channel = b.page.getByLabel("Channel", { exact: true });
+    await channel.fill("chat:random");
+    await channel.press("Enter");
+    await b.page.getByRole("heading", { name: "chat:random", exact: true }).waitFor({ timeout: 5_000 });
+    const elsewhere = unique("only in random");
+    await b.say(elsewhere);
+    await b.log.getByText(elsewhere, { exact: true }).waitFor({ timeout: 5_000 });
+    const general = unique("only in general");
+    await a.say(general);
+    await a.log.getByText(general, { exact: true }).waitFor({ timeout: 5_000 });
+    expect(await a.countInLog(elsewhere)).toBe(0);
+    expect(await b.countInLog(general)).toBe(0);
+
+    await channel.fill("chat:general");
+    await channel.press("Enter");
+    // Back on the channel: recent history brings what was missed.
+    await b.log.getByText(general, { exact: true }).waitFor({ timeout: 5_000 });
+    expect(b.sockets).toEqual([system.hubUrl]);
+  });
+
   it("survives a hub restart: both pages reconnect and get every message sent meanwhile, once", async () => {
     const whileDown = unique("sent while the hub was down");
     const afterRestart = [1, 2, 3, 4, 5].map((n) => unique(`published after restart ${n}`));

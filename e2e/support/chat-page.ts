@@ -36,6 +36,8 @@ export interface OpenOptions {
 
 export async function openChat(browser: Browser, url: string, options: OpenOptions = {}): Promise<ChatPage> {
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+  // Fail with the locator's name, not a bare test timeout.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const sockets: string[] = [];
   const requests: string[] = [];

@@ -19,6 +19,13 @@ export interface RemoteSlotProps<P extends object> {
   onStatus?: (name: RemoteName, status: SlotStatus) => void;
 }
 
+/** One short line for people: load errors are already short; a crash keeps its first line. */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split("\n")[0] ?? text;
+  return line.length > 140 ? `${line.slice(0, 139)}…` : line;
+}
+
 /** Wait before retry n (1-based): 1 s, 2 s, 4 s, then every 5 s — the remote may come back any time. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(1_000 * 2 ** (attempt - 1), 5_000);
@@ -46,7 +53,7 @@ export function RemoteSlot<P extends object>({ name, props, className, onStatus 
     setModule(undefined);
     setMounted(false);
     setLoading(false);
-    setFailure({ reason: error instanceof Error ? error.message : String(error), attempt: atAttempt });
+    setFailure({ reason: describe(error), attempt: atAttempt });
   }, []);
 
   // Each attempt number is one load: the first, then one per retry (after a failure or a crash).
@@ -76,14 +83,15 @@ export function RemoteSlot<P extends object>({ name, props, className, onStatus 
   useLayoutEffect(() => {
     const element = mountRef.current;
     if (!module || !element) return;
-    const onError = (error: unknown) => fail(error, attemptRef.current);
+    const onError = (error: unknown) =>
+      fail(new Error(`It crashed (${describe(error)})`), attemptRef.current);
     try {
       unmountRef.current = module.mount(element, { ...propsRef.current, onError });
       setMounted(true);
       setLoading(false);
       setFailure(undefined);
     } catch (error) {
-      fail(error, attemptRef.current);
+      fail(new Error(`It failed to start (${describe(error)})`), attemptRef.current);
     }
     return () => {
       const unmount = unmountRef.current;
@@ -96,7 +104,10 @@ export function RemoteSlot<P extends object>({ name, props, className, onStatus 
   useEffect(() => {
     const unmount = unmountRef.current;
     if (!unmount?.update || !mounted) return;
-    unmount.update({ ...props, onError: (error: unknown) => fail(error, attemptRef.current) });
+    unmount.update({
+      ...props,
+      onError: (error: unknown) => fail(new Error(`It crashed (${describe(error)})`), attemptRef.current),
+    });
   }, [props, mounted, fail]);
 
   const status: SlotStatus = mounted ? "mounted" : failure ? "unavailable" : "loading";

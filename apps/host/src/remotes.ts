@@ -26,22 +26,31 @@ export function remoteEntryUrl(name: RemoteName): string | undefined {
   return entries.get(name);
 }
 
-/** Loads `<name>/<name>`; `fresh` drops whatever the runtime cached from a previous (failed) try. */
+/**
+ * Loads `<name>/<name>`; `fresh` drops whatever the runtime cached from a previous (failed) try.
+ * Rejects with a short reason for people (the runtime's full error is in the console, see
+ * resilience-plugin.ts) and the original as `cause`.
+ */
 export async function loadRemoteModule(name: RemoteName, fresh: boolean): Promise<RemoteModule> {
   const entry = entries.get(name);
   if (fresh && entry) registerRemotes([{ name, entry }], { force: true });
+  const where = entry ?? name;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`no answer from ${entry ?? name} within ${LOAD_TIMEOUT_MS / 1000} s`)),
+      () => reject(new Error(`No answer from ${where} within ${LOAD_TIMEOUT_MS / 1000} s`)),
       LOAD_TIMEOUT_MS,
     );
   });
+  let module: RemoteModule | null;
   try {
-    const module = await Promise.race([loadRemote<RemoteModule>(`${name}/${name}`), timeout]);
-    if (!module || typeof module.mount !== "function") throw new Error(`${name} does not export mount()`);
-    return module;
+    module = await Promise.race([loadRemote<RemoteModule>(`${name}/${name}`), timeout]);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("No answer")) throw error;
+    throw new Error(`Could not load ${where}`, { cause: error });
   } finally {
     clearTimeout(timer);
   }
+  if (!module || typeof module.mount !== "function") throw new Error(`${where} does not provide mount()`);
+  return module;
 }

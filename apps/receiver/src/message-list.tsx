@@ -123,9 +123,20 @@ function initialOf(name: string): string {
   return (name.trim()[0] ?? "?").toUpperCase();
 }
 
-/** A stable, readable avatar colour per author. */
+/** A stable avatar colour per author, from a palette that keeps white initials readable (WCAG AA). */
+const AVATAR_COLORS = [
+  "#3157d5",
+  "#7a4fd6",
+  "#b4236b",
+  "#0f766e",
+  "#b45309",
+  "#4d7c0f",
+  "#0e7490",
+  "#9f1239",
+];
+
 function colorOf(name: string): string {
   let hash = 0;
   for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) | 0;
-  return `hsl(${Math.abs(hash) % 360} 55% 42%)`;
+  return AVATAR_COLORS[Math.abs(hash) % AVATAR_COLORS.length] ?? "#3157d5";
 }

@@ -21,7 +21,9 @@ const CSS = `
 .sb-rx-presence{display:flex;align-items:center;gap:8px;padding:0 16px 10px;font-size:.8rem;
   border-bottom:1px solid var(--sb-border,#e3e7ee);min-width:0}
 .sb-rx-presence-count{flex:none;color:var(--sb-muted,#5f6b7a);font-weight:600}
-.sb-rx-people{display:flex;gap:6px;margin:0;padding:0;list-style:none;overflow:hidden;flex-wrap:nowrap;min-width:0}
+.sb-rx-people{display:flex;gap:6px;margin:0;padding:0;list-style:none;overflow:hidden;flex-wrap:nowrap;min-width:0;
+  -webkit-mask-image:linear-gradient(to right,#000 calc(100% - 24px),transparent);
+  mask-image:linear-gradient(to right,#000 calc(100% - 24px),transparent);flex:1}
 .sb-rx-person{flex:none;padding:2px 8px;border-radius:999px;background:var(--sb-chip,#eef1f6);white-space:nowrap;
   max-width:14em;overflow:hidden;text-overflow:ellipsis}
 .sb-rx-you{color:var(--sb-muted,#5f6b7a)}

@@ -62,7 +62,7 @@ export function ComposeBox({ channel, author }: ComposeBoxProps) {
       />
       <div className="sb-compose-foot">
         <p id={statusId} className={online ? "sb-compose-hint" : "sb-compose-offline"} role="status">
-          {online ? "Enter to send · Shift+Enter for a new line" : offlineReason(connection)}
+          {online ? "Enter sends · Shift+Enter: new line" : offlineReason(connection)}
         </p>
         <button className="sb-compose-send" type="submit" disabled={!online}>
           Send

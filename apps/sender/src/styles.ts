@@ -20,7 +20,7 @@ const CSS = `
 .sb-compose-hint{color:var(--sb-muted,#5f6b7a)}
 .sb-compose-offline{color:var(--sb-warn,#8a5300)}
 .sb-compose-error{color:var(--sb-danger,#b42318)}
-.sb-compose-send{flex:none;padding:9px 22px;border:0;border-radius:var(--sb-radius-sm,8px);font:inherit;font-weight:600;
+.sb-compose-send{flex:none;padding:9px 20px;border:0;border-radius:var(--sb-radius-sm,8px);font:inherit;font-weight:600;
   color:#fff;background:var(--sb-accent,#3157d5);cursor:pointer}
 .sb-compose-send:hover:not(:disabled){filter:brightness(1.08)}
 .sb-compose-send:focus-visible{outline:2px solid var(--sb-accent,#3157d5);outline-offset:2px}

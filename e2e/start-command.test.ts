@@ -1,0 +1,55 @@
+/** `runStart` (behind `switchboard start`) on free ports: hub + three origins, config pointing at them. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningSystem, runStart } from "../packages/cli/src/start-command.js";
+
+describe("runStart", () => {
+  let dataDir: string;
+  let system: RunningSystem;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "switchboard-start-"));
+    system = await runStart({
+      portBase: 0,
+      data: dataDir,
+      logLevel: "silent",
+      handleSignals: false,
+      log: (line) => lines.push(line),
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await system?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("starts the hub and the three apps on distinct free ports", async () => {
+    const { host, sender, receiver } = system.servers;
+    const ports = [host.port, sender.port, receiver.port, system.hub?.port];
+    expect(new Set(ports).size).toBe(4);
+    expect(ports.every((port) => typeof port === "number" && port > 0)).toBe(true);
+    expect((await fetch(`${system.hub?.httpUrl}/healthz`)).status).toBe(200);
+    expect(lines.join("\n")).toContain(system.hostUrl);
+  });
+
+  it("tells the host page the real URLs in /config.json", async () => {
+    const config = await (await fetch(`${system.servers.host.url}/config.json`)).json();
+    expect(config).toEqual({
+      hubUrl: `ws://localhost:${system.hub?.port}/ws`,
+      remotes: { sender: system.senderEntry, receiver: system.receiverEntry },
+    });
+    expect(system.senderEntry).toBe(`http://localhost:${system.servers.sender.port}/remoteEntry.js`);
+  });
+
+  it("serves the built apps: the host page and each remote's entry and manifest", async () => {
+    const page = await fetch(system.servers.host.url);
+    expect(await page.text()).toMatch(/<div id="?root"?>/);
+    for (const server of [system.servers.sender, system.servers.receiver]) {
+      expect((await fetch(`${server.url}/remoteEntry.js`)).status).toBe(200);
+      expect((await fetch(`${server.url}/mf-manifest.json`)).status).toBe(200);
+    }
+  });
+});
