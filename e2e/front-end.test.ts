@@ -68,6 +68,12 @@ describe.skipIf(browserSkipReason !== undefined)(title, () => {
     const position = await a.page.evaluate(() => window.switchboard?.sayHello());
     expect(position?.offset).toBeGreaterThan(0);
     await b.log.getByText("Hello, receiver!", { exact: true }).last().waitFor({ timeout: 5_000 });
+    // displayMessage is a local notice: in this page's list only, never published.
+    const notice = unique("local notice");
+    await a.page.evaluate((text) => window.switchboard?.displayMessage(text), notice);
+    await a.log.getByText(notice, { exact: true }).waitFor({ timeout: 5_000 });
+    await b.log.getByText("Hello, receiver!", { exact: true }).last().waitFor();
+    expect(await b.countInLog(notice)).toBe(0);
   });
 
   it("shows an HTML/script payload literally and runs nothing", async () => {
@@ -231,6 +237,7 @@ declare global {
     switchboard?: {
       sayHello(): Promise<{ epoch: string; offset: number }>;
       sendMessage(message: string): Promise<{ epoch: string; offset: number }>;
+      displayMessage(message: string): Promise<void>;
     };
   }
   function busy(ms: number): void;

@@ -3,7 +3,7 @@
  * Registering with `force` both points the build-time remotes (what `import("sender")` uses) at the
  * run-time URLs and clears a failed load from the runtime's caches, so a retry really refetches.
  */
-import { loadRemote, registerRemotes } from "@module-federation/enhanced/runtime";
+import { getInstance, loadRemote, registerRemotes } from "@module-federation/enhanced/runtime";
 import type { RemoteName } from "./config.js";
 
 export type RemoteModule = SwitchboardMountable<SwitchboardSenderProps & SwitchboardReceiverProps>;
@@ -14,12 +14,15 @@ export const LOAD_TIMEOUT_MS = 7_000;
 const entries = new Map<RemoteName, string>();
 
 export function registerRemoteUrls(remotes: Record<RemoteName, string>): void {
-  for (const [name, entry] of Object.entries(remotes) as Array<[RemoteName, string]>)
+  const registered = getInstance()?.options.remotes ?? [];
+  const changed: Array<{ name: RemoteName; entry: string }> = [];
+  for (const [name, entry] of Object.entries(remotes) as Array<[RemoteName, string]>) {
     entries.set(name, entry);
-  registerRemotes(
-    [...entries].map(([name, entry]) => ({ name, entry })),
-    { force: true },
-  );
+    const current = registered.find((remote) => remote.name === name);
+    // Re-registering an unchanged remote only earns a runtime warning.
+    if (!current || !("entry" in current) || current.entry !== entry) changed.push({ name, entry });
+  }
+  if (changed.length > 0) registerRemotes(changed, { force: true });
 }
 
 export function remoteEntryUrl(name: RemoteName): string | undefined {
