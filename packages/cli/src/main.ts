@@ -50,6 +50,12 @@ program
   .option("--seconds <n>", "length of each phase", parsePositiveInt, 5)
   .option("--payload <bytes>", "approximate size of each publication's data", parsePositiveInt, 100)
   .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
+  .option(
+    "--nodes <n>",
+    "hub processes, subscribers split across them (> 1: Redis or NATS)",
+    parsePositiveInt,
+    1,
+  )
   .option("--json", "print results as JSON", false)
   .action(async (options) => {
     const { runBench } = await import("./bench/bench-command.js");

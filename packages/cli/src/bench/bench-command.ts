@@ -1,4 +1,5 @@
 /** `switchboard bench`: runs the benchmarks with progress on stderr and a final table (or JSON). */
+import { UsageError } from "../usage-error.js";
 import { type FanoutResult, runFanout } from "./fanout-bench.js";
 
 export interface BenchCommandOptions {
@@ -7,18 +8,24 @@ export interface BenchCommandOptions {
   seconds: number;
   broker: string;
   payload: number;
+  /** Hub processes; > 1 is the cross-node fan-out (Redis or NATS). */
+  nodes: number;
   json: boolean;
 }
 
 export async function runBench(options: BenchCommandOptions): Promise<void> {
+  if (options.nodes > 1 && !/^(redis|rediss|nats):/.test(options.broker))
+    throw new UsageError("--nodes: more than one hub needs --broker redis://HOST:PORT or nats://HOST:PORT");
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-  log(`fan-out: 1 channel, ${options.subscribers} subscribers, broker ${options.broker}`);
+  const where = options.nodes > 1 ? `split over ${options.nodes} hubs, publisher on the first` : "one hub";
+  log(`fan-out: 1 channel, ${options.subscribers} subscribers (${where}), broker ${options.broker}`);
   const results = await runFanout({
     subscribers: options.subscribers,
     rate: options.rate,
     seconds: options.seconds,
     broker: options.broker,
     payloadBytes: options.payload,
+    nodes: options.nodes,
     log,
   });
   if (options.json) {
@@ -33,24 +40,26 @@ export async function runBench(options: BenchCommandOptions): Promise<void> {
 function table(results: FanoutResult[]): string {
   const head = [
     "scenario",
+    "hubs",
     "subs",
     "pub/s",
     "deliveries/s",
     "p50 ms",
     "p99 ms",
     "hub µs CPU/delivery",
-    "idle KiB/conn",
+    "idle KiB/conn (RSS, heap)",
     "hub RSS MiB",
   ];
   const rows = results.map((r) => [
     r.scenario,
+    String(r.nodes),
     String(r.subscribers),
     String(r.publishRate),
     String(r.deliveriesPerSecond),
     String(r.latencyP50Ms),
     String(r.latencyP99Ms),
     String(r.hubCpuMicrosPerDelivery),
-    (r.bytesPerIdleConnection / 1024).toFixed(1),
+    `${(r.bytesPerIdleConnection / 1024).toFixed(1)}, ${(r.heapBytesPerIdleConnection / 1024).toFixed(1)}`,
     String(r.hubRssMiB),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

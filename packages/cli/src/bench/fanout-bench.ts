@@ -2,13 +2,17 @@
  * Fan-out benchmark: one channel, N subscribers, a publisher at a fixed rate, then flat out.
  * Reports deliveries/s, end-to-end latency p50/p99 (publish → subscriber receive), hub CPU per
  * delivery and hub memory per idle connection. The hub runs in its own process.
+ *
+ * With `nodes` > 1 (Redis or NATS only) it is the cross-node fan-out: that many hub processes
+ * over the broker, subscribers split evenly across them, the publisher on the first, so most
+ * deliveries cross the broker. CPU and memory are then the sum over all hub processes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LoadSocket, openSocket } from "./bench-client.js";
 import { Samples } from "./histogram.js";
-import { spawnHub } from "./hub-process.js";
+import { type HubProcess, spawnHub } from "./hub-process.js";
 
 export interface FanoutOptions {
   subscribers: number;
@@ -16,11 +20,14 @@ export interface FanoutOptions {
   seconds: number;
   broker: string;
   payloadBytes: number;
+  /** Hub processes (> 1 needs a Redis or NATS broker). */
+  nodes: number;
   log: (line: string) => void;
 }
 
 export interface FanoutResult {
   scenario: string;
+  nodes: number;
   subscribers: number;
   publishRate: number;
   publishes: number;
@@ -30,19 +37,41 @@ export interface FanoutResult {
   latencyP99Ms: number;
   hubCpuMicrosPerDelivery: number;
   hubRssMiB: number;
+  /** RSS growth per subscribed idle connection, after a forced GC. */
   bytesPerIdleConnection: number;
+  /** JS heap growth per subscribed idle connection, after a forced GC. */
+  heapBytesPerIdleConnection: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runFanout(options: FanoutOptions): Promise<FanoutResult[]> {
   const dataDir = mkdtempSync(join(tmpdir(), "sb-bench-"));
-  const hub = await spawnHub(["--data", dataDir, "--broker", options.broker]);
+  const hubs: HubProcess[] = [];
   const channel = `bench:fanout-${Date.now()}`;
   const sockets: LoadSocket[] = [];
+  const cpuSeconds = () => hubs.reduce((sum, h) => sum + h.cpuSeconds(), 0);
+  const rssBytes = () => hubs.reduce((sum, h) => sum + h.rssBytes(), 0);
+  /** Memory summed over the hubs, each measured after a forced full GC. */
+  const memory = async () => {
+    const all = await Promise.all(hubs.map((h) => h.memoryAfterGc()));
+    return { rss: all.reduce((n, m) => n + m.rss, 0), heapUsed: all.reduce((n, m) => n + m.heapUsed, 0) };
+  };
   try {
+    for (let n = 1; n <= options.nodes; n++)
+      hubs.push(
+        await spawnHub([
+          "--data",
+          join(dataDir, `hub-${n}`),
+          "--broker",
+          options.broker,
+          "--node",
+          `bench-${n}`,
+        ]),
+      );
+    const first = hubs[0] as HubProcess;
     await sleep(300);
-    const rssBase = hub.rssBytes();
+    const base = await memory();
     let delivered = 0;
     let measuring = false;
     let latency = new Samples();
@@ -52,16 +81,24 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult[]>
     };
     for (let i = 0; i < options.subscribers; i += 50) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(50, options.subscribers - i) }, () => openSocket(hub.url, onPub)),
+        Array.from({ length: Math.min(50, options.subscribers - i) }, (_, j) =>
+          openSocket((hubs[(i + j) % hubs.length] as HubProcess).url, onPub),
+        ),
       );
       await Promise.all(batch.map((s) => s.request({ type: "subscribe", channel })));
       sockets.push(...batch);
       if (i % 250 === 0) options.log(`connected ${sockets.length}/${options.subscribers}`);
     }
-    await sleep(1000);
-    const bytesPerIdleConnection = Math.round((hub.rssBytes() - rssBase) / options.subscribers);
-    options.log(`idle: ${(bytesPerIdleConnection / 1024).toFixed(1)} KiB per subscribed connection`);
-    const publisher = await openSocket(hub.url, () => undefined);
+    await sleep(500);
+    const idle = await memory();
+    const perConnection = (field: "rss" | "heapUsed") =>
+      Math.round((idle[field] - base[field]) / options.subscribers);
+    const bytesPerIdleConnection = perConnection("rss");
+    const heapBytesPerIdleConnection = perConnection("heapUsed");
+    options.log(
+      `idle: ${(bytesPerIdleConnection / 1024).toFixed(1)} KiB RSS, ${(heapBytesPerIdleConnection / 1024).toFixed(1)} KiB JS heap per subscribed connection (after GC)`,
+    );
+    const publisher = await openSocket(first.url, () => undefined);
     const pad = "x".repeat(Math.max(0, options.payloadBytes - 30));
     const results: FanoutResult[] = [];
 
@@ -69,7 +106,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult[]>
       delivered = 0;
       latency = new Samples();
       measuring = true;
-      const cpu0 = hub.cpuSeconds();
+      const cpu0 = cpuSeconds();
       const t0 = performance.now();
       const deadline = t0 + options.seconds * 1000;
       let publishes = 0;
@@ -101,10 +138,11 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult[]>
       const drainDeadline = performance.now() + 30_000;
       while (delivered < expected && performance.now() < drainDeadline) await sleep(20);
       const elapsed = (performance.now() - t0) / 1000;
-      const cpu = hub.cpuSeconds() - cpu0;
+      const cpu = cpuSeconds() - cpu0;
       measuring = false;
       const result: FanoutResult = {
         scenario,
+        nodes: options.nodes,
         subscribers: options.subscribers,
         publishRate: Math.round(publishes / options.seconds),
         publishes,
@@ -113,8 +151,9 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult[]>
         latencyP50Ms: latency.percentile(50),
         latencyP99Ms: latency.percentile(99),
         hubCpuMicrosPerDelivery: delivered > 0 ? Number(((cpu * 1e6) / delivered).toFixed(2)) : Number.NaN,
-        hubRssMiB: Math.round(hub.rssBytes() / 1048576),
+        hubRssMiB: Math.round(rssBytes() / 1048576),
         bytesPerIdleConnection,
+        heapBytesPerIdleConnection,
       };
       if (delivered < expected)
         options.log(`WARNING: ${expected - delivered} deliveries missing in ${scenario}`);
@@ -129,7 +168,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult[]>
     return results;
   } finally {
     for (const s of sockets) s.ws.terminate();
-    await hub.stop();
+    await Promise.all(hubs.map((h) => h.stop()));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

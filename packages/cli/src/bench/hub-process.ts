@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { WebSocket } from "ws";
 
 const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
 
@@ -16,18 +17,29 @@ export interface HubProcess {
   cpuSeconds(): number;
   /** Resident set size in bytes. */
   rssBytes(): number;
+  /** Forces a full GC in the hub (through its inspector) and returns its memory usage after it. */
+  memoryAfterGc(): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
 }
 
 export async function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
+  // The inspector (loopback, random port) lets the bench force a GC before measuring memory,
+  // without any benchmark hook in the hub itself.
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--expose-gc", MAIN, "hub", "--port", "0", "--log-level", "warn", ...args],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, ...env },
-    },
+    ["--inspect=127.0.0.1:0", MAIN, "hub", "--port", "0", "--log-level", "warn", ...args],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
+  const inspectorUrl = new Promise<string>((resolve) => {
+    let err = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      err += chunk.toString();
+      const match = /Debugger listening on (ws:\/\/\S+)/.exec(err);
+      if (match?.[1]) resolve(match[1]);
+      for (const line of chunk.toString().split("\n"))
+        if (line && !/Debugger|For help|inspector/.test(line)) process.stderr.write(`hub: ${line}\n`);
+    });
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -50,6 +62,32 @@ export async function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): Pro
     rssBytes() {
       const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
       return Number(match?.[1] ?? 0) * 1024;
+    },
+    async memoryAfterGc() {
+      const ws = new WebSocket(await inspectorUrl);
+      await new Promise((resolve, reject) => {
+        ws.once("open", resolve);
+        ws.once("error", reject);
+      });
+      const call = (id: number, method: string, params: object = {}) =>
+        new Promise<Record<string, unknown>>((resolve) => {
+          const onMessage = (data: Buffer) => {
+            const reply = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown> };
+            if (reply.id !== id) return;
+            ws.off("message", onMessage);
+            resolve(reply.result ?? {});
+          };
+          ws.on("message", onMessage);
+          ws.send(JSON.stringify({ id, method, params }));
+        });
+      await call(1, "HeapProfiler.collectGarbage");
+      await call(2, "HeapProfiler.collectGarbage");
+      const result = await call(3, "Runtime.evaluate", {
+        expression: "JSON.stringify(process.memoryUsage())",
+        returnByValue: true,
+      });
+      ws.close();
+      return JSON.parse(String((result.result as { value: string }).value)) as NodeJS.MemoryUsage;
     },
     stop() {
       return new Promise((resolve) => {
