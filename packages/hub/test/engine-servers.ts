@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,8 +127,21 @@ export class EngineProcess {
     await waitUntil("the port to close", async () => !(await reachable(this.port)));
   }
 
-  signal(signal: "SIGSTOP" | "SIGCONT"): void {
+  /**
+   * SIGSTOP / SIGCONT. A stop takes effect asynchronously (a thread running on another core can
+   * still read one more request), so resolve only once every thread of the process is stopped.
+   */
+  async signal(signal: "SIGSTOP" | "SIGCONT"): Promise<void> {
+    const pid = this.#child?.pid;
     this.#child?.kill(signal);
+    if (signal !== "SIGSTOP" || pid === undefined) return;
+    await waitUntil("every thread of the engine to stop", async () => {
+      const tasks = await readdir(`/proc/${pid}/task`);
+      const states = await Promise.all(
+        tasks.map(async (t) => (await readFile(`/proc/${pid}/task/${t}/stat`, "utf8")).split(") ")[1]?.[0]),
+      );
+      return states.every((state) => state === "T" || state === "t");
+    });
   }
 
   async dispose(): Promise<void> {

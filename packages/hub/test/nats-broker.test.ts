@@ -221,11 +221,11 @@ describe.runIf(ownServer)("NatsBroker against a NATS server the test kills", () 
     const { server, broker } = await setup({ requestTimeoutMs: 1000 });
     const ch = "hung:chat";
     await broker.append(request(ch, "warm-up"));
-    server.signal("SIGSTOP");
+    await server.signal("SIGSTOP");
     try {
       await expectFastUnavailable(() => broker.append(request(ch, "maybe", { key: "k-hung" })));
     } finally {
-      server.signal("SIGCONT");
+      await server.signal("SIGCONT");
     }
     await waitUntil("ready() after SIGCONT", () => broker.ready());
     // The server did store the timed-out publish once it woke up: the retry must not append it again.

@@ -183,11 +183,11 @@ describe.runIf(ownServer)("RedisBroker against a Redis the test kills", () => {
     const { server, broker } = await setup();
     const ch = "hung:chat";
     await broker.append(request(ch, "warm-up"));
-    server.signal("SIGSTOP");
+    await server.signal("SIGSTOP");
     try {
       await expectFastUnavailable(() => broker.append(request(ch, "maybe", { key: "k-hung" })));
     } finally {
-      server.signal("SIGCONT");
+      await server.signal("SIGCONT");
     }
     await waitUntil("ready() after SIGCONT", () => broker.ready());
     // Redis did run the timed-out script once it woke up: the retry must not append it again.
