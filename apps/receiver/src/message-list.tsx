@@ -1,4 +1,4 @@
-import { defaultRangeExtractor, type Range, useVirtualizer } from "@tanstack/react-virtual";
+import { defaultRangeExtractor, type Range, useVirtualizer, type Virtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useRef } from "react";
 import type { FeedItem } from "./feed-store.js";
 
@@ -34,6 +34,7 @@ export function MessageList({ items, channel, history }: MessageListProps) {
     estimateSize: () => 64,
     overscan: 6,
     getItemKey: (index) => items[index]?.id ?? index,
+    measureElement: measureRow,
     rangeExtractor,
     // Chat semantics: stay at the bottom as messages arrive (also when old ones are trimmed).
     anchorTo: "end",
@@ -86,6 +87,25 @@ export function MessageList({ items, channel, history }: MessageListProps) {
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * A row's height without forcing layout. The default reads offsetHeight when a row mounts; with
+ * a batch of new rows (and scroll anchoring writing in between) every read forced a fresh layout —
+ * the one long task of a 10,000-message flood. Mounting rows use their cached size or the
+ * estimate; the ResizeObserver reports real sizes after the frame's one layout.
+ */
+function measureRow(
+  element: Element,
+  entry: ResizeObserverEntry | undefined,
+  instance: Virtualizer<HTMLDivElement, Element>,
+): number {
+  const box = entry?.borderBoxSize?.[0];
+  if (box) return Math.round(box.blockSize);
+  const index = instance.indexFromElement(element);
+  return (
+    instance.itemSizeCache.get(instance.options.getItemKey(index)) ?? instance.options.estimateSize(index)
   );
 }
 

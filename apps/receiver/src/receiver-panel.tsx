@@ -1,6 +1,6 @@
 import { getSharedClient } from "@switchboard/client";
-import { useEffect, useMemo, useSyncExternalStore } from "react";
-import { ChannelFeed } from "./channel-feed.js";
+import { startTransition, useEffect, useMemo, useState } from "react";
+import { ChannelFeed, type FeedSnapshot } from "./channel-feed.js";
 import { ConnectionBadge } from "./connection-badge.js";
 import { MessageList } from "./message-list.js";
 import { PresenceBar } from "./presence-bar.js";
@@ -10,11 +10,7 @@ import { useConnection } from "./use-connection.js";
 export function ReceiverPanel({ channel }: { channel: string }) {
   const client = getSharedClient();
   const feed = useMemo(() => new ChannelFeed(client, channel), [client, channel]);
-  useEffect(() => {
-    feed.start();
-    return () => feed.stop();
-  }, [feed]);
-  const snapshot = useSyncExternalStore(feed.subscribe, feed.getSnapshot);
+  const snapshot = useFeedSnapshot(feed);
   const connection = useConnection(client);
 
   return (
@@ -35,4 +31,24 @@ export function ReceiverPanel({ channel }: { channel: string }) {
       <MessageList items={snapshot.items} channel={channel} history={snapshot.history} />
     </section>
   );
+}
+
+/**
+ * The feed's latest snapshot, rendered as a transition: React renders it in ~5 ms slices and
+ * yields to the browser in between, so a burst (the first rows of a page, a flood of messages)
+ * never becomes one long task. useSyncExternalStore would force each update into one
+ * uninterruptible render; a list that is one frame behind is fine.
+ */
+function useFeedSnapshot(feed: ChannelFeed): FeedSnapshot {
+  const [snapshot, setSnapshot] = useState(feed.getSnapshot);
+  useEffect(() => {
+    const off = feed.subscribe(() => startTransition(() => setSnapshot(feed.getSnapshot())));
+    feed.start();
+    setSnapshot(feed.getSnapshot());
+    return () => {
+      off();
+      feed.stop();
+    };
+  }, [feed]);
+  return snapshot;
 }

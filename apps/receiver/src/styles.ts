@@ -31,7 +31,7 @@ const CSS = `
 .sb-rx-body{position:relative;flex:1;min-height:0;display:flex}
 .sb-rx-scroll{flex:1;min-height:0;overflow-y:auto;overscroll-behavior:contain;position:relative}
 .sb-rx-log{position:relative;width:100%;min-height:100%}
-.sb-msg-row{position:absolute;top:0;left:0;width:100%;box-sizing:border-box;padding:3px 12px}
+.sb-msg-row{position:absolute;top:0;left:0;width:100%;box-sizing:border-box;padding:3px 12px;contain:layout style}
 .sb-msg{display:flex;gap:10px;padding:7px 8px;border-radius:var(--sb-radius-sm,8px)}
 .sb-msg:hover{background:var(--sb-hover,#f5f7fa)}
 .sb-msg-avatar{flex:none;width:30px;height:30px;border-radius:50%;display:grid;place-items:center;
