@@ -52,4 +52,19 @@ describe("runStart", () => {
       expect((await fetch(`${server.url}/mf-manifest.json`)).status).toBe(200);
     }
   });
+  it("makes up an API key for local development, prints it, and the HTTP API takes it", async () => {
+    const line = lines.find((l) => l.includes("API key"));
+    const key = /API key\s+(\S+)/.exec(line ?? "")?.[1];
+    expect(key).toMatch(/^dev-/);
+    const publish = (authorization: string) =>
+      fetch(`${system.hub?.httpUrl}/api/publish`, {
+        method: "POST",
+        headers: { authorization },
+        body: JSON.stringify({ channel: "chat:start", data: "via http" }),
+      });
+    expect((await publish("Bearer wrong")).status).toBe(401);
+    const ok = await publish(`Bearer ${key}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ offset: 1 });
+  });
 });

@@ -31,7 +31,7 @@ program
   .command("start")
   .description("run the whole system locally: hub + host + sender + receiver")
   .option("--port-base <port>", "host on BASE, sender on BASE+1, receiver on BASE+2", parsePort, 3000)
-  .option("--hub-port <port>", "hub port", parsePort, 7700)
+  .option("--hub-port <port>", "hub port (default 7700; a free port with --port-base 0)", parsePort)
   .option("--host <host>", "address to bind", "127.0.0.1")
   .option("--data <dir>", "embedded store folder (SQLite)", "./data")
   .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")

@@ -4,6 +4,7 @@
  * first when their output is missing or stale. Ports: host BASE, sender BASE+1, receiver BASE+2,
  * hub --hub-port (7700); BASE 0 puts everything on free ports (tests).
  */
+import { randomBytes } from "node:crypto";
 import { type RunningHub, startHub } from "@switchboard/hub";
 import { appDist, buildApps, defaultAppsDir } from "./build-apps.js";
 import { readConfigFile, stopOnSignals } from "./hub-command.js";
@@ -66,14 +67,20 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
   try {
     let hub: RunningHub | undefined;
     let hubUrl = options.hubUrl;
+    let devApiKey: string | undefined;
     if (hubUrl === undefined) {
+      const config = readConfigFile(options.config) as { apiKey?: unknown };
+      // Local development: without a configured key, make one up so /api/* is usable, and print it.
+      if (process.env.SWITCHBOARD_API_KEY === undefined && config.apiKey === undefined)
+        devApiKey = `dev-${randomBytes(12).toString("base64url")}`;
       hub = await startHub({
         port: options.hubPort ?? (portBase === 0 ? 0 : 7700),
         host,
         dataDir: options.data ?? "./data",
         broker: options.broker ?? "memory",
-        config: readConfigFile(options.config),
+        config,
         logLevel: options.logLevel ?? "warn",
+        ...(devApiKey ? { apiKey: devApiKey } : {}),
       });
       const running = hub;
       started.push({ close: () => running.drain() });
@@ -102,6 +109,7 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
     log(
       `  hub       ${hubUrl}${hub ? ` (data ${options.data ?? "./data"}, broker ${hub.broker.kind})` : ""}`,
     );
+    if (devApiKey) log(`  API key   ${devApiKey} (for /api/*; set SWITCHBOARD_API_KEY to choose one)`);
 
     let closing: Promise<void> | undefined;
     const system: RunningSystem = {
