@@ -63,6 +63,25 @@ if (sharedUp) {
       return broker;
     }
 
+    it("announces a publication again when its key is retried (the first node may have died before its fan-out)", async () => {
+      const eventsB: BrokerEvent[] = [];
+      const [a, b] = [await node(), await node(eventsB)];
+      const ch = "retry:chat";
+      const first = await a.append(request(ch, "once", { key: "k-retry" }));
+      // B was not listening when A appended: it missed the live event, as if A had died before it.
+      await b.subscribe(ch);
+      const retry = await b.append(request(ch, "once", { key: "k-retry" }));
+      expect(retry).toEqual({ ...first, duplicate: true });
+      await waitUntil("the re-announced live event on node B", () =>
+        eventsB.some((e) => e.type === "pub" && e.publication.offset === first.offset),
+      );
+      const event = eventsB.find((e) => e.type === "pub");
+      expect(event).toMatchObject({
+        epoch: first.epoch,
+        publication: { offset: first.offset, data: "once", key: "k-retry" },
+      });
+    });
+
     it("keeps offsets contiguous when two nodes append to one channel at once", async () => {
       const eventsB: BrokerEvent[] = [];
       const [a, b] = [await node(), await node(eventsB)];

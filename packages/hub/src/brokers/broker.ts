@@ -9,6 +9,8 @@
  *   and is the same on every node; it changes only when the channel's history is lost or reset.
  * - Live events reach every node that `subscribe`d to the channel, for every publication, in
  *   offset order per channel as far as the engine allows; the hub fills any gap from `history`.
+ *   At least once: a duplicate append may announce the original publication again (the hub
+ *   drops offsets it already delivered), never as a new one.
  */
 import type { ClientInfo, Json, Publication, StreamPosition } from "@switchboard/protocol";
 

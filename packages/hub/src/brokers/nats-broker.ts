@@ -275,6 +275,13 @@ export class NatsBroker implements Broker {
       }
       const original = await this.#original(ack.seq, subject, baseId ?? "");
       if (original && Date.now() - original.time < request.dedupeSeconds * 1000) {
+        // The live fan-out follows the append, so a node that died in between never announced it;
+        // a retry is the moment to announce it again (hubs drop offsets they already delivered).
+        if (original.body !== undefined)
+          this.#connected().publish(
+            this.#names.live(channel),
+            encodeFanoutPub(original.epoch, original.offset, original.body),
+          );
         return { epoch: original.epoch, offset: original.offset, duplicate: true };
       }
       msgID = `${baseId}.${ack.seq}`; // stale or unknown original: append again, under an id all nodes derive alike
@@ -286,9 +293,11 @@ export class NatsBroker implements Broker {
   async #original(seq: number, subject: string, baseId: string) {
     const entry = await this.#entryAt(seq, subject);
     const time = entry ? decodeBody(entry.offset, entry.body)?.time : undefined;
-    if (entry && time !== undefined) return { epoch: entry.epoch, offset: entry.offset, time };
+    if (entry && time !== undefined)
+      return { epoch: entry.epoch, offset: entry.offset, time, body: entry.body };
     const record = await this.#dedupe.get(baseId);
-    return record?.operation === "PUT" ? dedupeRecord.decode(record.string()) : null;
+    const decoded = record?.operation === "PUT" ? dedupeRecord.decode(record.string()) : null;
+    return decoded ? { ...decoded, body: undefined } : null;
   }
 
   /** The message at a stream sequence, if it still exists and belongs to `subject`. */
