@@ -455,6 +455,59 @@ describe("slow consumers", () => {
   }, 30_000);
 });
 
+describe("origins and public-key tokens", () => {
+  it("refuses browsers from origins not in allowedOrigins, and accepts listed ones and non-browser clients", async () => {
+    const hub = await startTestHub({ config: { allowedOrigins: ["http://localhost:3000"] } });
+    try {
+      const status = (origin?: string) =>
+        new Promise<number>((resolve) => {
+          const ws = new WebSocket(hub.url, ["switchboard.v1"], origin ? { origin } : {});
+          ws.once("open", () => {
+            ws.terminate();
+            resolve(101);
+          });
+          ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once("error", () => undefined);
+        });
+      expect(await status("http://evil.example")).toBe(403);
+      expect(await status("http://localhost:3000")).toBe(101);
+      expect(await status()).toBe(101);
+    } finally {
+      await hub.dispose();
+    }
+  });
+
+  it("verifies RS256 connect tokens against auth.jwt.publicKeyFile", async () => {
+    const { generateKeyPair, exportSPKI } = await import("jose");
+    const { writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tempDir } = await import("./test-hub.js");
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const keyFile = join(tempDir(), "pub.pem");
+    writeFileSync(keyFile, await exportSPKI(publicKey));
+    const hub = await startTestHub({ config: { auth: { jwt: { publicKeyFile: keyFile } } } });
+    try {
+      const token = await new SignJWT({ sub: "rsa-user", channels: ["chat:*"] })
+        .setProtectedHeader({ alg: "RS256" })
+        .setExpirationTime("5m")
+        .sign(privateKey);
+      const c = await connect(hub, { token });
+      expect(await c.request({ type: "subscribe", channel: "chat:rsa" })).toMatchObject({
+        type: "subscribed",
+      });
+      const forged = await new SignJWT({ sub: "x", channels: ["*"] })
+        .setProtectedHeader({ alg: "HS256" })
+        .setExpirationTime("5m")
+        .sign(new TextEncoder().encode("guess"));
+      const bad = await open(hub);
+      bad.send({ type: "connect", id: 1, token: forged });
+      expect(await bad.waitClosed()).toBe(4001);
+    } finally {
+      await hub.dispose();
+    }
+  });
+});
+
 describe("draining", () => {
   it("sends 4100 with reconnect: true to every client on drain", async () => {
     const hub = await startTestHub();
