@@ -31,6 +31,12 @@ describe("bad input exits 2 with one line naming the key", () => {
     ["unknown command", ["launch"], /unknown command 'launch'/],
     ["no command", [], /missing command/],
     ["bad log level", ["hub", "--log-level", "loud"], /--log-level/],
+    ["bad prefix", ["hub", "--prefix", "a.b"], /--prefix.*\[A-Za-z0-9_-\]/],
+    [
+      "cross-node bench without a shared broker",
+      ["bench", "--nodes", "2"],
+      /--nodes.*redis:\/\/HOST:PORT or nats/,
+    ],
     ["missing config file", ["hub", "--config", join(dir, "absent.json")], /--config: cannot read/],
     ["config not JSON", ["hub", "--config", config("bad.json", "{nope")], /not valid JSON/],
     [
