@@ -83,6 +83,7 @@ export function isStale(appsDir: string, app: AppName): boolean {
   const inputs = [
     join(appsDir, app, "src"),
     join(appsDir, app, "webpack.config.cjs"),
+    join(appsDir, "webpack-shared.cjs"),
     join(appsDir, app, "package.json"),
     // Bundled into every app: a rebuilt client means rebuilt apps.
     join(root, "packages", "client", "dist"),

@@ -1,0 +1,102 @@
+// What every Switchboard front-end build shares: TypeScript through swc, production output that
+// federation can serve from any origin, and the shared singletons. Each app's webpack.config.cjs
+// adds only its federation role (exposes or remotes) and its page.
+// CommonJS on purpose (.cjs): the enhanced plugin's generated entry breaks under "type":"commonjs" roots (STACK.md).
+const path = require("node:path");
+const HtmlWebpackPlugin = require("html-webpack-plugin");
+const { ModuleFederationPlugin } = require("@module-federation/enhanced/webpack");
+
+// The client is a strict singleton pinned to the workspace version: one WebSocket per page,
+// and a host that ships an incompatible client is refused loudly instead of opening a second one.
+const clientVersion = require(path.resolve(__dirname, "../packages/client/package.json")).version;
+const reactRange = "^19.0.0";
+
+const shared = {
+  react: { singleton: true, requiredVersion: reactRange },
+  "react/": { singleton: true, requiredVersion: reactRange },
+  "react-dom": { singleton: true, requiredVersion: reactRange },
+  "react-dom/": { singleton: true, requiredVersion: reactRange },
+  "@switchboard/client": {
+    singleton: true,
+    strictVersion: true,
+    requiredVersion: clientVersion,
+    version: clientVersion,
+  },
+};
+
+/**
+ * @param {{ dir: string, name: string, federation: object, html: object }} app
+ * @returns {import("webpack").Configuration}
+ */
+function appConfig({ dir, name, federation, html }) {
+  return {
+    context: dir,
+    entry: "./src/index.ts",
+    target: "web",
+    devtool: "source-map",
+    output: {
+      path: path.resolve(dir, "dist"),
+      // "auto": chunks resolve against remoteEntry.js's own origin, wherever the host lives.
+      publicPath: "auto",
+      // Entry chunks keep plain names (served no-cache): the federation runtime module resolves the
+      // entry's filename before hashes exist, and webpack 5.113 rejects [contenthash] there.
+      filename: "[name].js",
+      chunkFilename: "[name].[contenthash:10].js",
+      uniqueName: `switchboard_${name}`,
+      clean: true,
+    },
+    resolve: {
+      extensions: [".tsx", ".ts", ".js"],
+      extensionAlias: { ".js": [".ts", ".tsx", ".js"] },
+    },
+    module: {
+      rules: [
+        {
+          test: /\.tsx?$/,
+          exclude: /node_modules/,
+          use: {
+            loader: "swc-loader",
+            options: {
+              jsc: {
+                parser: { syntax: "typescript", tsx: true },
+                transform: { react: { runtime: "automatic" } },
+                target: "es2022",
+              },
+            },
+          },
+        },
+      ],
+    },
+    plugins: [
+      new ModuleFederationPlugin({
+        name,
+        shared,
+        // 'loaded-first': the host never fetches a remote's entry just to compare shared versions,
+        // so a remote that is down cannot stop the host from starting (STACK.md, RUNTIME-003).
+        shareStrategy: "loaded-first",
+        dts: false,
+        ...federation,
+      }),
+      new HtmlWebpackPlugin(html),
+    ],
+    performance: { hints: false },
+  };
+}
+
+/** A remote's standalone page (index.html), for working on it alone; hosts only use remoteEntry.js. */
+function standalonePage(name, slotStyle) {
+  const title = `Switchboard ${name} (standalone)`;
+  return {
+    title,
+    templateContent: `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;margin:0;padding:24px;background:#f4f5f7}#${name}-slot{${slotStyle}}</style>
+</head>
+<body><main><h1>${name[0].toUpperCase()}${name.slice(1)} (standalone)</h1><div id="${name}-slot"></div></main></body>
+</html>`,
+  };
+}
+
+module.exports = { appConfig, standalonePage };
