@@ -19,6 +19,8 @@ export const DEFAULT_LIMITS = {
   presenceTtlSeconds: 30,
   /** Requests beyond the rate limit in one second before the connection is closed with 4029. */
   rateLimitStrikes: 20,
+  /** Under load, how long writes may wait to coalesce more frames per socket (0: never wait). */
+  flushDelayMaxMs: 5,
 } as const;
 
 export const DEFAULT_NAMESPACE = {
@@ -58,6 +60,7 @@ const limitsSchema = z
     dedupeSeconds: positiveInt.default(DEFAULT_LIMITS.dedupeSeconds),
     presenceTtlSeconds: positiveInt.default(DEFAULT_LIMITS.presenceTtlSeconds),
     rateLimitStrikes: positiveInt.default(DEFAULT_LIMITS.rateLimitStrikes),
+    flushDelayMaxMs: z.number().nonnegative().max(100).default(DEFAULT_LIMITS.flushDelayMaxMs),
   })
   .strict();
 

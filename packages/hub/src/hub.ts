@@ -95,7 +95,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     channels,
     metrics,
     log,
-    flusher: new FlushScheduler(),
+    flusher: new FlushScheduler(limits.flushDelayMaxMs),
   };
   await broker.start(channels.handleEvent);
   const handler = new RequestHandler(ctx);

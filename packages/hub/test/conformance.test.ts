@@ -261,6 +261,25 @@ describe("open hub (no config)", () => {
     expect((after.clients as Frame[]).map((p) => p.client)).toEqual([a.clientId]);
   });
 
+  it("coalesces frames for one socket produced in one turn into one WebSocket message", async () => {
+    const ch = channel();
+    const sub = await connect(hub);
+    await sub.request({ type: "subscribe", channel: ch });
+    const pub = await connect(hub);
+    const before = sub.rawMessages.length;
+    // 20 publishes in one message: appended in one batch, fanned out in one turn.
+    pub.send(
+      Array.from({ length: 20 }, (_, i) =>
+        JSON.stringify({ type: "publish", id: i + 1, channel: ch, data: i }),
+      ).join("\n"),
+    );
+    const pubs = await sub.waitForCount((f) => f.type === "pub" && f.channel === ch, 20);
+    expect(pubs.map((f) => f.data)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const messages = sub.rawMessages.slice(before).filter((m) => m.includes('"pub"'));
+    expect(messages.length).toBeLessThan(5);
+    expect(messages[0]?.split("\n").length).toBeGreaterThan(1);
+  });
+
   it("answers a client ping with pong", async () => {
     const c = await connect(hub);
     c.send({ type: "ping" });
