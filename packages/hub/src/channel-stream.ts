@@ -9,12 +9,13 @@
 import type { ClientInfo, Publication, StreamPosition, SubscribedFrame } from "@switchboard/protocol";
 import { UnsubscribeReason } from "@switchboard/protocol";
 import type { Broker, HistoryPolicy } from "./brokers/broker.js";
+import { SharedFrame } from "./shared-frame.js";
 
 /** What a stream needs from a subscribed connection. */
 export interface StreamSubscriber {
   readonly id: string;
   /** Pre-serialized `pub` frame, shared by every subscriber. */
-  deliver(frame: Buffer): void;
+  deliver(frame: SharedFrame): void;
   /** The hub ended this subscription (e.g. insufficient_state). */
   ended(channel: string, frame: string): void;
   /** A join/leave of another client. */
@@ -26,8 +27,8 @@ type SubscribedBody = Omit<SubscribedFrame, "id" | "type">;
 /** How many history reads one recovery or gap fill may take before giving up. */
 const MAX_CATCH_UP_ROUNDS = 8;
 
-export function encodePub(channel: string, pub: Publication): Buffer {
-  return Buffer.from(JSON.stringify({ type: "pub", channel, ...pub }));
+export function encodePub(channel: string, pub: Publication): SharedFrame {
+  return new SharedFrame(Buffer.from(JSON.stringify({ type: "pub", channel, ...pub })));
 }
 
 export class ChannelStream {

@@ -122,11 +122,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     if (draining) return refuse("503 Service Unavailable");
     if (config.allowedOrigins && origin !== undefined && !config.allowedOrigins.includes(origin))
       return refuse("403 Forbidden");
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket));
   });
 
-  function accept(ws: WebSocket): void {
-    const session = new Session(ws, ctx);
+  function accept(ws: WebSocket, socket: Duplex): void {
+    const session = new Session(ws, socket, ctx);
     sessions.add(session);
     metrics.connections.inc();
     const connectTimer = setTimeout(() => {

@@ -5,12 +5,14 @@
  * without slowing anyone else.
  */
 import { randomBytes } from "node:crypto";
+import type { Duplex } from "node:stream";
 import { type ClientInfo, CloseCode, closeCodeInfo, type HubFrame } from "@switchboard/protocol";
-import type { WebSocket } from "ws";
+import { WebSocket } from "ws";
 import type { Identity } from "./auth.js";
 import type { StreamSubscriber } from "./channel-stream.js";
 import type { Flushable } from "./flush-scheduler.js";
 import type { HubContext } from "./hub-context.js";
+import type { SharedFrame } from "./shared-frame.js";
 
 const NEWLINE = Buffer.from("\n");
 /** How long a closing socket may take to finish its close handshake before it is cut. */
@@ -33,12 +35,14 @@ export class Session implements StreamSubscriber, Flushable {
   rateWindowStart = 0;
   rateCount = 0;
   rateStrikes = 0;
-  private queue: Array<string | Buffer> = [];
+  private queue: Array<string | SharedFrame> = [];
   private queuedBytes = 0;
   private onClosedHandlers: Array<() => void> = [];
 
   constructor(
     readonly ws: WebSocket,
+    /** The connection's TCP socket (from the upgrade): pre-framed publications go straight to it. */
+    private readonly socket: Duplex,
     private readonly ctx: HubContext,
   ) {}
 
@@ -54,11 +58,7 @@ export class Session implements StreamSubscriber, Flushable {
     this.enqueue(JSON.stringify(frame));
   }
 
-  sendRaw(frame: string | Buffer): void {
-    this.enqueue(frame);
-  }
-
-  deliver(frame: Buffer): void {
+  deliver(frame: SharedFrame): void {
     this.enqueue(frame);
   }
 
@@ -76,7 +76,7 @@ export class Session implements StreamSubscriber, Flushable {
     this.onClosedHandlers.push(handler);
   }
 
-  private enqueue(frame: string | Buffer): void {
+  private enqueue(frame: string | SharedFrame): void {
     if (this.phase === "closed") return;
     this.queue.push(frame);
     this.queuedBytes += frame.length;
@@ -93,14 +93,18 @@ export class Session implements StreamSubscriber, Flushable {
     this.queue = [];
     this.queuedBytes = 0;
     if (queue.length === 1) {
-      this.ws.send(queue[0] as string | Buffer, { binary: false });
+      const only = queue[0] as string | SharedFrame;
+      if (typeof only === "string") this.ws.send(only, { binary: false });
+      // A publication travelling alone: its frame was built once for every socket. ws writes each
+      // message synchronously (no compression, no fragments), so frames never interleave.
+      else if (this.ws.readyState === WebSocket.OPEN) this.socket.write(only.framed);
       return;
     }
     const parts: Buffer[] = [];
     for (let i = 0; i < queue.length; i++) {
       if (i > 0) parts.push(NEWLINE);
-      const item = queue[i] as string | Buffer;
-      parts.push(typeof item === "string" ? Buffer.from(item) : item);
+      const item = queue[i] as string | SharedFrame;
+      parts.push(typeof item === "string" ? Buffer.from(item) : item.payload);
     }
     this.ws.send(Buffer.concat(parts), { binary: false });
   }
