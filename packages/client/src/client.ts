@@ -101,6 +101,7 @@ class SwitchboardClient implements Client {
       },
       retry: clientDefaults.retry,
       gapPageLimit: clientDefaults.gapPageLimit,
+      subscribeTimeoutMs: this.requestTimeoutMs,
     };
     if (options.autoConnect ?? clientDefaults.autoConnect)
       // A microtask, so listeners added right after createClient() see the first events.

@@ -42,6 +42,8 @@ export interface SubscriptionHost {
   release(subscription: ChannelSubscription): void;
   readonly retry: BackoffOptions;
   readonly gapPageLimit: number;
+  /** A subscribe unanswered this long is sent again (after an unsubscribe, in case it did arrive). */
+  readonly subscribeTimeoutMs: number;
 }
 
 type ChannelFrame = PubFrame | JoinFrame | LeaveFrame | UnsubscribedFrame;
@@ -180,7 +182,12 @@ export class ChannelSubscription implements Subscription {
         fail: (error) => gen === this.generation && this.onSubscribeError(error),
         lost: noop,
       });
-      if (sent instanceof SwitchboardError) this.onSubscribeError(sent);
+      if (sent instanceof SwitchboardError) return this.onSubscribeError(sent);
+      if (sent === undefined) return; // offline: the next connect subscribes
+      // A hub that takes the frame but never answers must not leave us "subscribing" forever.
+      this.retryTimer = setTimeout(() => {
+        if (gen === this.generation && this.current === "subscribing") this.subscribe(true);
+      }, this.host.subscribeTimeoutMs);
     };
     resolveToken(this.options.token).then(send, (err: unknown) => {
       if (gen !== this.generation) return;
@@ -198,6 +205,8 @@ export class ChannelSubscription implements Subscription {
       return;
     }
     this.retry.reset();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.current = "subscribed";
     const gen = this.generation;
     const resumed = since !== undefined;
@@ -229,6 +238,7 @@ export class ChannelSubscription implements Subscription {
   }
 
   private onSubscribeError(error: SwitchboardError): void {
+    clearTimeout(this.retryTimer);
     const again = error.code === "ALREADY_SUBSCRIBED";
     if (isRetryableCode(error.code) || again) {
       const gen = this.generation;

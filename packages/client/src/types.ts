@@ -27,7 +27,7 @@ export interface ClientOptions {
   WebSocket?: WebSocketCtor;
   /** How long publish() keeps trying (across reconnects) before rejecting with TIMEOUT. */
   publishTimeoutMs?: number;
-  /** The same for history() and presence(). */
+  /** The same for history() and presence(); an unanswered subscribe is sent again after it. */
   requestTimeoutMs?: number;
   /** A connection attempt that has no `connected` reply by then is abandoned and retried. */
   connectTimeoutMs?: number;

@@ -174,4 +174,28 @@ describe("ordering and gap fill", () => {
     expect(sub.state).toBe("unsubscribed");
     expect(receiver.getSubscription("chat:ended")).toBeUndefined();
   });
+
+  it("sends a subscribe again when its reply never comes, and then delivers normally", async () => {
+    const proxy = await FrameProxy.start(running.url);
+    proxies.push(proxy);
+    let dropped = 0;
+    // The network loses the first `subscribed` reply: the hub did subscribe us, we never heard.
+    proxy.toClient = (frame) => (frame.type === "subscribed" && dropped++ === 0 ? null : frame);
+    const receiver = client(proxy.url, { requestTimeoutMs: 300 });
+    const sub = receiver.subscribe("chat:lost-reply");
+    const got = collect(sub);
+    await subscribed(sub);
+    expect(dropped).toBe(2);
+    const subscribes = proxy.fromClient.filter(
+      (f) => f.type === "subscribe" && f.channel === "chat:lost-reply",
+    );
+    expect(subscribes).toHaveLength(2);
+    // The retry unsubscribes first, in case the first subscribe did arrive (it did here).
+    expect(proxy.fromClient.some((f) => f.type === "unsubscribe" && f.channel === "chat:lost-reply")).toBe(
+      true,
+    );
+    for (let i = 1; i <= 3; i++) await httpPublish(running, "chat:lost-reply", i);
+    await waitFor(() => got.length >= 3, "3 publications");
+    expect(got.map((m) => m.offset)).toEqual([1, 2, 3]);
+  });
 });
