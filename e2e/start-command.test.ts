@@ -67,4 +67,25 @@ describe("runStart", () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ offset: 1 });
   });
+
+  it("tells the page remote and hub URLs given by environment, without rebuilding the host", async () => {
+    const saved = { ...process.env };
+    process.env.SWITCHBOARD_SENDER_URL = "https://cdn.example/sender/remoteEntry.js";
+    process.env.SWITCHBOARD_HUB_URL = system.hubUrl;
+    try {
+      const moved = await runStart({ portBase: 0, build: false, handleSignals: false, log: () => undefined });
+      try {
+        expect(moved.hub).toBeUndefined(); // an existing hub: none started
+        const config = await (await fetch(`${moved.servers.host.url}/config.json`)).json();
+        expect(config).toEqual({
+          hubUrl: system.hubUrl,
+          remotes: { sender: "https://cdn.example/sender/remoteEntry.js", receiver: moved.receiverEntry },
+        });
+      } finally {
+        await moved.close();
+      }
+    } finally {
+      process.env = saved;
+    }
+  });
 });

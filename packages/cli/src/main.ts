@@ -2,7 +2,14 @@
 /** The `switchboard` command (CLI.md). Bad flags or config: one clear line, exit code 2. */
 import { Command, CommanderError } from "commander";
 import { runHub } from "./hub-command.js";
-import { parseBroker, parseLogLevel, parsePort, parsePositiveInt, parsePrefix } from "./options.js";
+import {
+  parseBroker,
+  parseLogLevel,
+  parsePort,
+  parsePositiveInt,
+  parsePrefix,
+  urlParser,
+} from "./options.js";
 import { UsageError } from "./usage-error.js";
 
 const program = new Command("switchboard")
@@ -36,6 +43,21 @@ program
   .option("--data <dir>", "embedded store folder (SQLite)", "./data")
   .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
   .option("--config <file>", "hub config JSON")
+  .option(
+    "--hub-url <url>",
+    "use this running hub instead of starting one (env SWITCHBOARD_HUB_URL)",
+    urlParser("ws:", "wss:"),
+  )
+  .option(
+    "--sender-url <url>",
+    "sender remoteEntry.js URL told to the page (env SWITCHBOARD_SENDER_URL)",
+    urlParser("http:", "https:"),
+  )
+  .option(
+    "--receiver-url <url>",
+    "receiver remoteEntry.js URL told to the page (env SWITCHBOARD_RECEIVER_URL)",
+    urlParser("http:", "https:"),
+  )
   .option("--log-level <level>", "hub log level", parseLogLevel, "warn")
   .action(async (options) => {
     const { runStart } = await import("./start-command.js");

@@ -29,3 +29,18 @@ export function parseLogLevel(value: string): string {
   if (levels.includes(value)) return value;
   throw new InvalidArgumentError(`expected one of ${levels.join(", ")}`);
 }
+
+/** A URL with one of the given schemes (e.g. "http:", "https:"). */
+export function urlParser(...schemes: string[]): (value: string) => string {
+  return (value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`expected a ${schemes.join(" or ")} URL`);
+    }
+    if (!schemes.includes(url.protocol))
+      throw new InvalidArgumentError(`expected a ${schemes.join(" or ")} URL`);
+    return value;
+  };
+}

@@ -25,8 +25,14 @@ export interface StartOptions {
   /** Hub config file (JSON, CLI.md keys). */
   config?: string;
   logLevel?: string;
-  /** Use this running hub (ws://…/ws) instead of starting one. */
+  /** Use this running hub (ws://…/ws) instead of starting one. Default: $SWITCHBOARD_HUB_URL. */
   hubUrl?: string;
+  /**
+   * Remote entry URLs the host page is told, when a remote is deployed elsewhere (the local copy
+   * is still served). Default: $SWITCHBOARD_SENDER_URL / $SWITCHBOARD_RECEIVER_URL, else the local one.
+   */
+  senderUrl?: string;
+  receiverUrl?: string;
   /** Build stale apps first (default true). */
   build?: boolean;
   appsDir?: string;
@@ -66,7 +72,7 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
   const started: Array<{ close(): Promise<void> }> = [];
   try {
     let hub: RunningHub | undefined;
-    let hubUrl = options.hubUrl;
+    let hubUrl = options.hubUrl ?? env("SWITCHBOARD_HUB_URL");
     let devApiKey: string | undefined;
     if (hubUrl === undefined) {
       const config = readConfigFile(options.config) as { apiKey?: unknown };
@@ -91,8 +97,14 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
     started.push(sender);
     const receiver = await serveApp({ dir: appDist(appsDir, "receiver"), port: portAt(2), host });
     started.push(receiver);
-    const senderEntry = `http://${publicHost}:${sender.port}/remoteEntry.js`;
-    const receiverEntry = `http://${publicHost}:${receiver.port}/remoteEntry.js`;
+    const senderEntry =
+      options.senderUrl ??
+      env("SWITCHBOARD_SENDER_URL") ??
+      `http://${publicHost}:${sender.port}/remoteEntry.js`;
+    const receiverEntry =
+      options.receiverUrl ??
+      env("SWITCHBOARD_RECEIVER_URL") ??
+      `http://${publicHost}:${receiver.port}/remoteEntry.js`;
     const hostApp = await serveApp({
       dir: appDist(appsDir, "host"),
       port: portAt(0),
@@ -133,6 +145,12 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
     await closeAll(started);
     throw error;
   }
+}
+
+/** A non-empty environment variable. */
+function env(name: string): string | undefined {
+  const value = process.env[name];
+  return value ? value : undefined;
 }
 
 /** Closes the servers and drains the hub (its clients are told to reconnect), all at once. */

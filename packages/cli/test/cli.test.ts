@@ -31,6 +31,12 @@ describe("bad input exits 2 with one line naming the key", () => {
     ["unknown command", ["launch"], /unknown command 'launch'/],
     ["no command", [], /missing command/],
     ["bad log level", ["hub", "--log-level", "loud"], /--log-level/],
+    [
+      "remote URL that is not http(s)",
+      ["start", "--sender-url", "ftp://x/remoteEntry.js"],
+      /--sender-url.*http: or https: URL/,
+    ],
+    ["hub URL that is not ws(s)", ["start", "--hub-url", "http://x"], /--hub-url.*ws: or wss: URL/],
     ["bad prefix", ["hub", "--prefix", "a.b"], /--prefix.*\[A-Za-z0-9_-\]/],
     [
       "cross-node bench without a shared broker",
