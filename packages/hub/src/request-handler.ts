@@ -76,9 +76,9 @@ export class RequestHandler {
       case "publish":
         return this.run(session, frame.id, () => this.publish(session, frame));
       case "subscribe":
-        return this.run(session, frame.id, () => this.subscribe(session, frame));
+        return this.inOrder(session, frame.channel, frame.id, () => this.subscribe(session, frame));
       case "unsubscribe":
-        return this.run(session, frame.id, () => this.unsubscribe(session, frame));
+        return this.inOrder(session, frame.channel, frame.id, () => this.unsubscribe(session, frame));
       case "history":
         return this.run(session, frame.id, () => this.history(session, frame));
       case "presence":
@@ -120,6 +120,28 @@ export class RequestHandler {
     } catch (err) {
       this.fail(session, id, err);
     }
+  }
+
+  /**
+   * Subscribe and unsubscribe of one channel take effect in arrival order: a subscribe pipelined
+   * behind an unsubscribe of a still-joining subscription (the SDK's retry) must not meet it.
+   */
+  private inOrder(session: Session, channel: string, id: number, action: () => Promise<void>): void {
+    const previous = session.channelOps.get(channel);
+    const start = (): Promise<void> => {
+      try {
+        return action();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    const current = (previous ? previous.then(start) : start()).catch((err: unknown) =>
+      this.fail(session, id, err),
+    );
+    session.channelOps.set(channel, current);
+    void current.then(() => {
+      if (session.channelOps.get(channel) === current) session.channelOps.delete(channel);
+    });
   }
 
   private fail(session: Session, id: number, err: unknown): void {

@@ -27,6 +27,8 @@ export class Session implements StreamSubscriber, Flushable {
   info: ClientInfo = { client: this.id };
   /** Channels: `true` once subscribed, a promise while the subscribe is in flight. */
   readonly channels = new Map<string, true | Promise<unknown>>();
+  /** Per channel, the last subscribe/unsubscribe still running: the next one waits for it. */
+  readonly channelOps = new Map<string, Promise<void>>();
   lastSeen = Date.now();
   flushScheduled = false;
   /** Raw messages that arrived while `connect` was being verified; handled in order after it. */
