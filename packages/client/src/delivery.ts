@@ -29,7 +29,13 @@ export class Delivery {
     for (const p of publications) ready.push(...this.stream.offer(p));
     ready.push(...this.stream.drain()); // held ones that a reset made contiguous
     for (const publication of ready) {
-      if (!valid()) return;
+      if (!valid()) {
+        // Not shown: the position must not claim it was, or a resumed subscription (close() in
+        // a listener, then connect()) would recover from after it and skip it for good.
+        const position = this.stream.position;
+        if (position) this.stream.reset({ epoch: position.epoch, offset: publication.offset - 1 });
+        return;
+      }
       const confirmed = this.echo.claim(this.channel, publication, this.stream.position?.epoch);
       if (confirmed) this.events.emit("confirmed", confirmed);
       else this.events.emit("publication", toMessage(this.channel, publication));

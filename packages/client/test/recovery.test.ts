@@ -179,3 +179,29 @@ describe("reconnect and recovery", () => {
     expect(seen.publications.map((m) => m.data)).toEqual(["a", "b"]);
   });
 });
+
+describe("close() from a listener", () => {
+  it("close() in a publication listener mid-batch, then connect(), still delivers the rest once", async () => {
+    const running = await hub();
+    hubs.push(running);
+    const c = client(running.url);
+    const sub = c.subscribe("chat:midbatch");
+    const seen = record(sub);
+    await waitFor(() => seen.subscribed.length === 1, "subscribed");
+    c.close();
+    for (const n of [1, 2, 3]) await httpPublish(running, "chat:midbatch", n);
+    // The recovered batch [1, 2, 3] is delivered in one go; the app closes on the first one.
+    const off = sub.on("publication", () => {
+      off();
+      c.close();
+    });
+    c.connect();
+    await waitFor(() => seen.publications.length === 1 && c.state === "disconnected", "closed mid-batch");
+    c.connect();
+    await waitFor(() => seen.subscribed.length === 3, "resubscribed");
+    await httpPublish(running, "chat:midbatch", 4);
+    await waitFor(() => seen.publications.some((m) => m.offset === 4), "publication 4");
+    expect(seen.publications.map((m) => m.offset)).toEqual([1, 2, 3, 4]);
+    expect(seen.lost).toEqual([]);
+  });
+});
