@@ -47,14 +47,17 @@ export class LocalEcho {
   /**
    * Own publishes the hub has that the stream already passed without showing them (e.g. a
    * subscribe without `since` started above them): confirm them now. With `all`, every resolved
-   * one (after recovery failed, old positions will never be delivered).
+   * one the stream will never deliver (after recovery failed, old positions are skipped — but one
+   * above the new position in its epoch still arrives live, and is claimed then).
    */
   settle(position: StreamPosition | undefined, all = false): Message[] {
     const out: Message[] = [];
     for (const [key, entry] of this.byKey) {
       const r = entry.result;
       if (!r) continue;
-      if (!all && !(position && r.epoch === position.epoch && r.offset <= position.offset)) continue;
+      const sameEpoch = position !== undefined && r.epoch === position.epoch;
+      const passed = sameEpoch && r.offset <= position.offset;
+      if (!passed && !(all && !sameEpoch)) continue;
       this.byKey.delete(key);
       out.push({ ...entry.message, offset: r.offset, pending: false });
     }

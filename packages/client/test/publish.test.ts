@@ -1,11 +1,12 @@
 import type { RunningHub } from "@switchboard/hub";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FailedMessage, Message } from "../src/index.js";
-import { FrameProxy } from "./helpers/frame-proxy.js";
+import { type Frame, FrameProxy } from "./helpers/frame-proxy.js";
 import {
   client,
   closeClients,
   httpHistory,
+  httpPublish,
   hub,
   nextState,
   removeTempDirs,
@@ -258,5 +259,56 @@ describe("in-page delivery", () => {
     expect(shown[0]?.pending).toBe(true);
     expect(confirmed[0]).toMatchObject({ offset: 1, data: "survivor", pending: false });
     expect(sub.position?.offset).toBe(1);
+  });
+});
+
+describe("in-page delivery when recovery fails", () => {
+  it("an own publish answered before a `lost` subscribe reply but landing after it is confirmed once", async () => {
+    const running = await started({
+      config: { namespaces: { chat: { history: { size: 1, ttlSeconds: 60 } } } },
+    });
+    const proxy = await proxied(running);
+    const c = client(proxy.url);
+    const sub = c.subscribe("chat:lostecho");
+    const shown: Message[] = [];
+    const confirmed: Message[] = [];
+    const lost: unknown[] = [];
+    sub.on("publication", (m) => shown.push(m));
+    sub.on("confirmed", (m) => confirmed.push(m));
+    sub.on("lost", (e) => lost.push(e));
+    await new Promise((resolve) => sub.once("subscribed", resolve));
+    await httpPublish(running, "chat:lostecho", 1);
+    await waitFor(() => shown.length === 1, "first");
+    c.close();
+    await httpPublish(running, "chat:lostecho", 2);
+    await httpPublish(running, "chat:lostecho", 3); // history keeps only 3: recovery from 1 fails
+
+    // The hub answers our publish before the (slower) resubscribe; the publish lands above the
+    // subscribe's top, so its copy comes live after the `subscribed` reply.
+    const stash: Frame[] = [];
+    proxy.toClient = (frame, link) => {
+      if (frame.type === "subscribed" || (stash.length > 0 && frame.type === "pub")) {
+        stash.push(frame);
+        return null;
+      }
+      if (frame.type === "published")
+        setTimeout(() => {
+          for (const f of stash.splice(0)) link.toClient(f);
+        }, 0);
+      return frame;
+    };
+    c.connect();
+    await waitFor(() => stash.length === 1, "subscribed reply held back");
+    const result = await c.publish("chat:lostecho", "mine");
+    expect(result.offset).toBe(4);
+    await waitFor(() => lost.length === 1 && sub.position?.offset === 4, "lost, then live");
+    await httpPublish(running, "chat:lostecho", 5);
+    await waitFor(() => sub.position?.offset === 5, "publication 5");
+    expect(shown.map((m) => [m.data, m.pending])).toEqual([
+      [1, false],
+      ["mine", true],
+      [5, false],
+    ]);
+    expect(confirmed.map((m) => [m.data, m.offset])).toEqual([["mine", 4]]);
   });
 });
