@@ -119,7 +119,8 @@ export function parseConfig(raw: unknown): HubConfig {
 /** The policy of a channel's namespace, or undefined when the config does not define it. */
 export function namespacePolicy(config: HubConfig, namespace: string): NamespacePolicy | undefined {
   if (!config.namespaces) return OPEN_NAMESPACE;
-  return config.namespaces[namespace];
+  // Own keys only: a channel "constructor:x" must not find Object.prototype.constructor.
+  return Object.hasOwn(config.namespaces, namespace) ? config.namespaces[namespace] : undefined;
 }
 
 const OPEN_NAMESPACE: NamespacePolicy = {
