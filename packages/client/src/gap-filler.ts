@@ -16,6 +16,8 @@ export interface GapFillContext {
   readonly stream: OrderedStream;
   readonly retry: Backoff;
   readonly pageLimit: number;
+  /** A history request unanswered this long is sent again (a lossy path may drop the reply). */
+  readonly timeoutMs: number;
   request(frame: RequestFrame, handlers: ReplyHandlers): number | SwitchboardError | undefined;
   /** Whether the subscription is live (gap fill only makes sense then). */
   live(): boolean;
@@ -49,12 +51,12 @@ export class GapFiller {
     const sent = ctx.request(frame, {
       reply: (reply) => {
         if (gen !== this.generation) return;
-        this.filling = false;
+        this.settled();
         this.onHistory(reply, from);
       },
       fail: (error) => {
         if (gen !== this.generation) return;
-        this.filling = false;
+        this.settled();
         if (!isRetryableCode(error.code)) ctx.resubscribe();
         else this.timer = setTimeout(() => gen === this.generation && this.check(), ctx.retry.next());
       },
@@ -64,11 +66,25 @@ export class GapFiller {
       this.filling = false;
       ctx.resubscribe();
     } else if (sent === undefined) this.filling = false;
+    // Without an answer nothing after the gap is ever delivered: ask again (a late reply of
+    // this request is then ignored).
+    else
+      this.timer = setTimeout(() => {
+        if (gen !== this.generation) return;
+        this.reset();
+        this.check();
+      }, ctx.timeoutMs);
   }
 
   /** Forget in-flight work (disconnect, resubscribe, unsubscribe). */
   reset(): void {
     this.generation++;
+    this.filling = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private settled(): void {
     this.filling = false;
     clearTimeout(this.timer);
     this.timer = undefined;

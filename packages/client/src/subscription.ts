@@ -74,6 +74,7 @@ export class ChannelSubscription implements Subscription {
       stream: this.stream,
       retry: this.retry,
       pageLimit: host.gapPageLimit,
+      timeoutMs: host.subscribeTimeoutMs,
       request: (frame, handlers) => host.request(frame, handlers),
       live: () => this.current === "subscribed",
       deliver: (publications) => this.deliver(publications),

@@ -199,3 +199,28 @@ describe("ordering and gap fill", () => {
     expect(got.map((m) => m.offset)).toEqual([1, 2, 3]);
   });
 });
+
+describe("gap fill on a lossy path", () => {
+  it("asks again when a gap-fill history reply never comes, instead of holding everything back", async () => {
+    const proxy = await FrameProxy.start(running.url);
+    proxies.push(proxy);
+    let droppedReplies = 0;
+    // The path loses publication 2 and then the reply to the history request that would fill it.
+    proxy.toClient = (frame) => {
+      if (frame.type === "pub" && frame.offset === 2) return null;
+      if (frame.type === "history" && droppedReplies === 0) {
+        droppedReplies++;
+        return null;
+      }
+      return frame;
+    };
+    const receiver = client(proxy.url, { requestTimeoutMs: 300 });
+    const sub = receiver.subscribe("chat:lossy-gap");
+    const got = collect(sub);
+    await subscribed(sub);
+    for (let i = 1; i <= 4; i++) await httpPublish(running, "chat:lossy-gap", i);
+    await waitFor(() => got.length >= 4, "4 publications", 5_000);
+    expect(droppedReplies).toBe(1);
+    expect(got.map((m) => m.offset)).toEqual([1, 2, 3, 4]);
+  });
+});
