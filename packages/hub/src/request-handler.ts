@@ -45,9 +45,10 @@ export class RequestHandler {
       if (session.phase === "closed") return;
       if (!result.ok) {
         if (result.fatal) return session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
-        if (result.ignore) continue;
+        // Before connect, even an ignorable frame is "anything else first" (close 4000).
         if (session.phase === "connecting")
           return session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
+        if (result.ignore) continue;
         this.replyError(session, result.id, ErrorCode.BAD_REQUEST, result.message);
         continue;
       }
