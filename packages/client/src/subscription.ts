@@ -222,7 +222,12 @@ export class ChannelSubscription implements Subscription {
       recovered: reply.recovered,
       resumed,
     });
-    if (gen !== this.generation) return;
+    if (gen !== this.generation) {
+      // Ended in the listener (close()): the next subscribe must ask for the old position
+      // again, or the `lost` it owes the app would turn into a quiet `recovered: true`.
+      if (resumed && !recovered && since) this.stream.reset(since);
+      return;
+    }
     if (resumed && !recovered) {
       this.events.emit("lost", {
         reason: lostReason(since, reply),

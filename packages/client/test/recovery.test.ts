@@ -204,4 +204,27 @@ describe("close() from a listener", () => {
     expect(seen.publications.map((m) => m.offset)).toEqual([1, 2, 3, 4]);
     expect(seen.lost).toEqual([]);
   });
+
+  it("close() in a `subscribed` listener before a `lost`, then connect(), still reports `lost`", async () => {
+    const running = await hub({ config: { namespaces: { chat: { history: { size: 2, ttlSeconds: 60 } } } } });
+    hubs.push(running);
+    const c = client(running.url);
+    const sub = c.subscribe("chat:lost-close");
+    const seen = record(sub);
+    await waitFor(() => seen.subscribed.length === 1, "subscribed");
+    await httpPublish(running, "chat:lost-close", 1);
+    await waitFor(() => seen.publications.length === 1, "first");
+    c.close();
+    for (let i = 2; i <= 6; i++) await httpPublish(running, "chat:lost-close", i); // only 5 and 6 are kept
+    const off = sub.on("subscribed", () => {
+      off();
+      c.close();
+    });
+    c.connect();
+    await waitFor(() => seen.subscribed.length === 2 && c.state === "disconnected", "closed on subscribed");
+    c.connect();
+    await waitFor(() => seen.subscribed.length === 3, "resubscribed");
+    expect(seen.subscribed[2]).toMatchObject({ recovered: false, resumed: true });
+    expect(seen.lost).toHaveLength(1);
+  });
 });
