@@ -60,6 +60,9 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
+/** How long a drain lets HTTP requests in flight finish before their connections are cut. */
+const HTTP_CLOSE_GRACE_MS = 2_000;
+
 /** ws closes oversized messages itself (1009); tell the client why first, as PROTOCOL.md asks. */
 class HubSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
@@ -205,8 +208,15 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       for (const session of [...sessions]) session.disconnect(CloseCode.SHUTDOWN);
       await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 3000))]);
       for (const ws of wss.clients) ws.terminate();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() waits for every connection to end; one still sending request headers (or
+      // keeping a request open) would hold the drain until Node's own timeouts (minutes): give
+      // requests in flight a grace period, then cut what is left.
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([serverClosed, new Promise((r) => (grace = setTimeout(r, HTTP_CLOSE_GRACE_MS)))]);
+      clearTimeout(grace);
       server.closeAllConnections();
+      await serverClosed;
       await broker.close().catch((err: unknown) => log.warn({ err }, "broker close failed"));
       log.info("hub stopped");
     })();
