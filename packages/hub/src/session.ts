@@ -80,12 +80,15 @@ export class Session implements StreamSubscriber, Flushable {
 
   private enqueue(frame: string | SharedFrame): void {
     if (this.phase === "closed") return;
-    this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    // Slow means already behind by more than the limit before this frame. The frame itself does
+    // not count: one reply the client asked for (a history page, a recovering subscribe) may be
+    // larger than the limit, and closing for it makes a reconnecting client ask again, forever.
     if (this.queuedBytes + this.ws.bufferedAmount > this.ctx.limits.sendBufferBytes) {
       this.disconnect(CloseCode.SLOW_CONSUMER, undefined, true);
       return;
     }
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
     this.ctx.flusher.mark(this);
   }
 
