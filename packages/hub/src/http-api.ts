@@ -84,6 +84,14 @@ export class HttpApi {
     const { channel, policy } = this.policyFor(fields.channel);
     if (fields.data === undefined)
       throw new RequestError(ErrorCode.BAD_REQUEST, "data: required (any JSON value)");
+    if (policy.maxPayloadBytes !== undefined) {
+      const size = Buffer.byteLength(JSON.stringify(fields.data));
+      if (size > policy.maxPayloadBytes)
+        throw new RequestError(
+          ErrorCode.LIMIT_EXCEEDED,
+          `data: ${size} bytes exceeds ${policy.maxPayloadBytes}`,
+        );
+    }
     const key = fields.key;
     if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > 128))
       throw new RequestError(ErrorCode.BAD_REQUEST, "key: expected a string of 1–128 chars");
