@@ -129,7 +129,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   });
 
   function accept(ws: WebSocket, socket: Duplex): void {
-    const session = new Session(ws, socket, ctx);
+    const session = new Session(ws, socket, ctx, handler.announceLeave);
     sessions.add(session);
     metrics.connections.inc();
     const connectTimer = setTimeout(() => {

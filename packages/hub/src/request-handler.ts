@@ -258,6 +258,7 @@ export class RequestHandler {
         .catch(() => undefined);
     if (policy.joinLeave)
       this.ctx.broker.announce({ type: "join", channel, info: session.info }).catch(() => undefined);
+    session.settleJoin(channel);
   }
 
   private authorizeNamespace(channel: string): NamespacePolicy {
@@ -290,11 +291,16 @@ export class RequestHandler {
     session.channels.delete(channel);
     this.ctx.metrics.subscriptions.dec();
     this.ctx.channels.unsubscribe(session.id, channel);
+    this.announceLeave(session, channel);
+  }
+
+  /** Presence and join/leave after a subscription ended (unsubscribe, disconnect or stream reset). */
+  readonly announceLeave = (session: Session, channel: string): void => {
     const policy = namespacePolicy(this.ctx.config, namespaceOf(channel));
     if (policy?.presence) this.ctx.broker.presenceRemove(channel, session.info).catch(() => undefined);
     if (policy?.joinLeave)
       this.ctx.broker.announce({ type: "leave", channel, info: session.info }).catch(() => undefined);
-  }
+  };
 
   private async history(session: Session, frame: HistoryRequestFrame): Promise<void> {
     const policy = this.authorize(session, frame.channel);

@@ -40,12 +40,16 @@ export class Session implements StreamSubscriber, Flushable {
   private queue: Array<string | SharedFrame> = [];
   private queuedBytes = 0;
   private onClosedHandlers: Array<() => void> = [];
+  /** `unsubscribed` frames of streams that reset before this session's `subscribed` reply went out. */
+  private readonly endedWhileJoining = new Map<string, string>();
 
   constructor(
     readonly ws: WebSocket,
     /** The connection's TCP socket (from the upgrade): pre-framed publications go straight to it. */
     private readonly socket: Duplex,
     private readonly ctx: HubContext,
+    /** Told when the hub ends a subscription on its own, so presence and join/leave follow. */
+    private readonly onEnded: (session: Session, channel: string) => void,
   ) {}
 
   /** Getters, not fields, where TypeScript's narrowing would miss changes made across awaits. */
@@ -69,9 +73,22 @@ export class Session implements StreamSubscriber, Flushable {
   }
 
   ended(channel: string, frame: string): void {
+    const state = this.channels.get(channel);
+    if (state === undefined) return;
+    // Still joining: the `subscribed` reply must go out first; the subscribe handler ends it right after.
+    if (state !== true) return void this.endedWhileJoining.set(channel, frame);
     this.channels.delete(channel);
     this.ctx.metrics.subscriptions.dec();
     this.enqueue(frame);
+    this.onEnded(this, channel);
+  }
+
+  /** After the `subscribed` reply: ends the subscription if its stream reset while it was joining. */
+  settleJoin(channel: string): void {
+    const frame = this.endedWhileJoining.get(channel);
+    if (frame === undefined) return;
+    this.endedWhileJoining.delete(channel);
+    this.ended(channel, frame);
   }
 
   onClosed(handler: () => void): void {

@@ -1,0 +1,68 @@
+/**
+ * A stream reset (the channel's epoch changed under the hub, e.g. Redis restarted empty) ends
+ * every local subscription with `insufficient_state`; presence and join/leave must follow, and
+ * the subscription gauge must not drift. The broker is the real SQLite broker; the test only adds
+ * a way to inject the engine event that a lost history produces.
+ */
+import { afterEach, expect, it } from "vitest";
+import type { BrokerEventHandler } from "../src/brokers/broker.js";
+import { SqliteBroker } from "../src/brokers/sqlite-broker.js";
+import { type Frame, RawClient } from "./raw-client.js";
+import { startTestHub, type TestHub, tempDir } from "./test-hub.js";
+
+class ResettableBroker extends SqliteBroker {
+  private handler: BrokerEventHandler | undefined;
+
+  override start(onEvent: BrokerEventHandler): Promise<void> {
+    this.handler = onEvent;
+    return super.start(onEvent);
+  }
+
+  /** What a node sees when the channel's history was lost: a publication of a new epoch. */
+  loseHistory(channel: string): void {
+    this.handler?.({
+      type: "pub",
+      channel,
+      epoch: "new-epoch",
+      publication: { offset: 1, data: null, time: Date.now() },
+    });
+  }
+}
+
+let hub: TestHub | undefined;
+afterEach(async () => {
+  await hub?.dispose();
+});
+
+it("ends subscriptions on a reset, clears their presence, and keeps the gauge exact", async () => {
+  const dir = tempDir();
+  const broker = new ResettableBroker({ path: `${dir}/sb.db` });
+  hub = await startTestHub({ broker, dataDir: dir });
+  const channel = "chat:reset";
+  const a = await RawClient.connect(hub.url, { name: "a" });
+  const b = await RawClient.connect(hub.url, { name: "b" });
+  await a.request({ type: "subscribe", channel });
+  await b.request({ type: "subscribe", channel });
+  await a.waitFor((f) => f.type === "join");
+  broker.loseHistory(channel);
+  for (const c of [a, b])
+    expect(await c.waitFor((f) => f.type === "unsubscribed" && f.id === undefined)).toMatchObject({
+      channel,
+      reason: "insufficient_state",
+      resubscribe: true,
+    });
+  // Nobody here is subscribed any more (a node elsewhere would get `leave`); presence is empty.
+  await expect
+    .poll(async () => ((await a.request({ type: "presence", channel })).clients as Frame[]).length)
+    .toBe(0);
+  expect(await (await fetch(`${hub.httpUrl}/metrics`)).text()).toMatch(/switchboard_subscriptions 0\b/);
+  // Resubscribing (as the SDK does) counts again, and presence is exact: no stale entries.
+  const again = await a.request({ type: "subscribe", channel, since: { epoch: "old", offset: 0 } });
+  expect(again).toMatchObject({ type: "subscribed", recovered: false });
+  await b.request({ type: "subscribe", channel });
+  const presence = (await a.request({ type: "presence", channel })).clients as Frame[];
+  expect(presence.map((p) => p.client).sort()).toEqual([a.clientId, b.clientId].sort());
+  expect(await (await fetch(`${hub.httpUrl}/metrics`)).text()).toMatch(/switchboard_subscriptions 2\b/);
+  a.close();
+  b.close();
+});
