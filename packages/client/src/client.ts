@@ -96,6 +96,14 @@ class SwitchboardClient implements Client {
       request: (frame, handlers) => this.send(frame, handlers),
       history: (channel, opts) => this.history(channel, opts),
       presence: (channel, opts) => this.presence(channel, opts),
+      // The copy proves the append: a lost `published` reply must not end in TIMEOUT.
+      ownCopy: (channel, key, position) =>
+        this.pending.complete((f) => f.type === "publish" && f.channel === channel && f.key === key, {
+          type: "published",
+          id: 0,
+          channel,
+          ...position,
+        }),
       release: (sub) => {
         if (this.subscriptions.get(sub.channel) === sub) this.subscriptions.delete(sub.channel);
       },

@@ -18,6 +18,8 @@ export class Delivery {
   constructor(
     private readonly channel: string,
     private readonly events: Emitter<SubscriptionEvents>,
+    /** The hub's copy of an own publish was delivered: it proves the append at `position`. */
+    private readonly ownCopy: (key: string, position: StreamPosition) => void,
   ) {}
 
   /**
@@ -36,9 +38,16 @@ export class Delivery {
         if (position) this.stream.reset({ epoch: position.epoch, offset: publication.offset - 1 });
         return;
       }
-      const confirmed = this.echo.claim(this.channel, publication, this.stream.position?.epoch);
-      if (confirmed) this.events.emit("confirmed", confirmed);
-      else this.events.emit("publication", toMessage(this.channel, publication));
+      const epoch = this.stream.position?.epoch;
+      const confirmed = this.echo.claim(this.channel, publication, epoch);
+      if (!confirmed) {
+        this.events.emit("publication", toMessage(this.channel, publication));
+        continue;
+      }
+      // Before the event: a listener that closes the client must not turn a proven append into CLOSED.
+      if (confirmed.key !== undefined && epoch !== undefined)
+        this.ownCopy(confirmed.key, { epoch, offset: publication.offset });
+      this.events.emit("confirmed", confirmed);
     }
   }
 

@@ -22,7 +22,8 @@ interface Entry {
   readonly expect: ReplyFrame["type"];
   readonly backoff: Backoff;
   readonly timer: ReturnType<typeof setTimeout>;
-  readonly done: (outcome: ReplyFrame | SwitchboardError) => void;
+  /** `notify: false` skips onSettled (the outcome came from the caller: see complete()). */
+  readonly done: (outcome: ReplyFrame | SwitchboardError, notify: boolean) => void;
   id: number | undefined;
   retryTimer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -66,8 +67,8 @@ export class PendingRequests {
         ),
         id: undefined,
         retryTimer: undefined,
-        done: (outcome) => {
-          onSettled?.(outcome as ReplyOf<T> | SwitchboardError);
+        done: (outcome, notify) => {
+          if (notify) onSettled?.(outcome as ReplyOf<T> | SwitchboardError);
           if (outcome instanceof SwitchboardError) reject(outcome);
           else resolve(outcome as ReplyOf<T>);
         },
@@ -85,6 +86,16 @@ export class PendingRequests {
       entry.retryTimer = undefined;
       this.trySend(entry);
     }
+  }
+
+  /**
+   * Settles the matching requests with a reply learnt another way (a publish whose own copy came
+   * back proves the append even if its `published` reply was lost). onSettled does not run: the
+   * caller already knows, and may be in the middle of delivering publications.
+   */
+  complete(match: (frame: RequestFrame) => boolean, reply: ReplyFrame): void {
+    for (const entry of [...this.entries])
+      if (entry.expect === reply.type && match(entry.frame)) this.finish(entry, reply, false);
   }
 
   rejectAll(error: SwitchboardError): void {
@@ -122,11 +133,11 @@ export class PendingRequests {
     else entry.id = sent;
   }
 
-  private finish(entry: Entry, outcome: ReplyFrame | SwitchboardError): void {
+  private finish(entry: Entry, outcome: ReplyFrame | SwitchboardError, notify = true): void {
     if (!this.entries.delete(entry)) return;
     clearTimeout(entry.timer);
     clearTimeout(entry.retryTimer);
     if (entry.id !== undefined) this.sender.forget(entry.id);
-    entry.done(outcome);
+    entry.done(outcome, notify);
   }
 }

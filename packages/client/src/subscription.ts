@@ -38,6 +38,8 @@ export interface SubscriptionHost {
   request(frame: RequestFrame, handlers: ReplyHandlers): number | SwitchboardError | undefined;
   history(channel: string, options?: HistoryOptions): Promise<HistoryResult>;
   presence(channel: string, options?: { timeoutMs?: number }): Promise<ClientInfo[]>;
+  /** The hub's copy of an own publish (by key) was delivered at `position`. */
+  ownCopy(channel: string, key: string, position: StreamPosition): void;
   /** The subscription ended: forget it. */
   release(subscription: ChannelSubscription): void;
   readonly retry: BackoffOptions;
@@ -67,7 +69,9 @@ export class ChannelSubscription implements Subscription {
     private readonly options: SubscribeOptions,
   ) {
     this.retry = new Backoff(host.retry);
-    this.delivery = new Delivery(channel, this.events);
+    this.delivery = new Delivery(channel, this.events, (key, position) =>
+      host.ownCopy(channel, key, position),
+    );
     this.stream = this.delivery.stream;
     this.gaps = new GapFiller({
       channel,

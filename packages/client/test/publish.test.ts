@@ -229,6 +229,24 @@ describe("in-page delivery", () => {
     expect(confirmed).toHaveLength(1);
   });
 
+  it("resolves a publish from its own copy when the `published` reply is lost (no TIMEOUT)", async () => {
+    const running = await started();
+    const proxy = await proxied(running);
+    proxy.toClient = (frame) => (frame.type === "published" ? null : frame);
+    const c = client(proxy.url, { publishTimeoutMs: 3_000 });
+    const sub = c.subscribe("chat:copyproof");
+    await new Promise((resolve) => sub.once("subscribed", resolve));
+    const confirmed: Message[] = [];
+    sub.on("confirmed", (m) => confirmed.push(m));
+    const t0 = Date.now();
+    const position = await c.publish("chat:copyproof", "proved by the copy");
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(confirmed).toMatchObject([{ data: "proved by the copy", offset: 1, pending: false }]);
+    const history = await httpHistory(running, "chat:copyproof");
+    expect(position).toEqual({ epoch: history.epoch, offset: 1 });
+    expect(sub.position).toEqual(position);
+  });
+
   it("confirms a pending publish that survives a reconnect exactly once", async () => {
     const running = await started();
     const proxy = await proxied(running);
