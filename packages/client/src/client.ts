@@ -49,6 +49,8 @@ class SwitchboardClient implements Client {
   private readonly publishTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private closedByApp = false;
+  /** Set when the hub ended the connection for good (4000, 4001, reconnect: false) until connect(). */
+  private refusal: string | undefined;
 
   constructor(options: ClientOptions) {
     const urls = typeof options.urls === "string" ? [options.urls] : [...options.urls];
@@ -144,6 +146,7 @@ class SwitchboardClient implements Client {
 
   connect(): void {
     this.closedByApp = false;
+    this.refusal = undefined;
     this.connection.connect();
   }
 
@@ -173,7 +176,8 @@ class SwitchboardClient implements Client {
       return Promise.reject(new SwitchboardError("BAD_REQUEST", `invalid channel name "${channel}"`));
     if (data === undefined)
       return Promise.reject(new SwitchboardError("BAD_REQUEST", "data: required (any JSON value)"));
-    if (this.closedByApp) return Promise.reject(new SwitchboardError("CLOSED", "the client was closed"));
+    const closed = this.closedError();
+    if (closed) return Promise.reject(closed);
     const key = options.key ?? generateKey();
     const echo: Message = { channel, key, data, time: Date.now(), pending: true };
     if (this.clientId !== undefined) echo.info = { client: this.clientId };
@@ -213,7 +217,15 @@ class SwitchboardClient implements Client {
   // ---- plumbing ---------------------------------------------------------------------------
 
   private assertOpen(): void {
-    if (this.closedByApp) throw new SwitchboardError("CLOSED", "the client was closed");
+    const closed = this.closedError();
+    if (closed) throw closed;
+  }
+
+  /** CLOSED when nothing would ever send a request (no reconnect is coming): waiting would only time out. */
+  private closedError(): SwitchboardError | undefined {
+    if (this.closedByApp) return new SwitchboardError("CLOSED", "the client was closed");
+    if (this.refusal !== undefined) return new SwitchboardError("CLOSED", this.refusal);
+    return undefined;
   }
 
   /** Sends a request on the current connection, or says why not. */
@@ -252,6 +264,7 @@ class SwitchboardClient implements Client {
 
   private onStopped(decision: CloseDecision): void {
     const code = decision.code === undefined ? "" : ` (${decision.code})`;
+    this.refusal = `the hub refused the connection: ${decision.reason}${code}; call connect() to try again`;
     this.pending.rejectAll(
       new SwitchboardError("CLOSED", `the hub closed the connection: ${decision.reason}${code}`),
     );

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import type { RunningHub } from "@switchboard/hub";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -116,6 +117,32 @@ describe("connection", () => {
     }
   });
 
+  it("after 4001, new calls reject at once with CLOSED (hub refused) until the app calls connect()", async () => {
+    const secret = "s3cret-s3cret-s3cret-s3cret-s3cret";
+    const locked = await hub({ config: { auth: { jwt: { secret } } } });
+    try {
+      let token = "not-a-jwt";
+      const c = client(locked.url, { token: () => token, publishTimeoutMs: 2_000, requestTimeoutMs: 2_000 });
+      c.on("error", () => undefined);
+      await expect(nextState(c, "disconnected")).resolves.toMatchObject({ code: 4001 });
+      const refused = { name: "SwitchboardError", code: "CLOSED", message: expect.stringMatching(/refused/) };
+      const t0 = Date.now();
+      await expect(c.publish("chat:x", "too late")).rejects.toMatchObject(refused);
+      await expect(c.history("chat:x")).rejects.toMatchObject(refused);
+      await expect(c.presence("chat:x")).rejects.toMatchObject(refused);
+      expect(Date.now() - t0).toBeLessThan(1_000); // not after their timeouts
+
+      token = hs256({ sub: "u1", channels: ["chat:*"], exp: Math.floor(Date.now() / 1000) + 60 }, secret);
+      c.connect();
+      // Made before the new connection is up: it waits for it, as usual.
+      await expect(c.publish("chat:x", "welcome back")).resolves.toMatchObject({ offset: 1 });
+      await expect(c.history("chat:x")).resolves.toMatchObject({ offset: 1 });
+      await expect(c.presence("chat:x")).resolves.toEqual([]);
+    } finally {
+      await locked.close();
+    }
+  });
+
   it("detects a dead hub (no ping for two intervals) and reconnects", async () => {
     const fast = await hub({ config: { limits: { pingIntervalSeconds: 0.5 } } });
     const proxy = await FrameProxy.start(fast.url);
@@ -151,3 +178,10 @@ describe("connection", () => {
     resetSharedClient();
   });
 });
+
+/** A minimal HS256 JWT (what the hub's `auth.jwt.secret` verifies). */
+function hs256(claims: Record<string, unknown>, secret: string): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const body = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${body}.${createHmac("sha256", secret).update(body).digest("base64url")}`;
+}
