@@ -13,6 +13,7 @@ import {
 import { NatsBroker } from "../src/brokers/nats-broker.js";
 import { NatsNames } from "../src/brokers/nats-layout.js";
 import { brokerContract } from "./broker-contract.js";
+import { dropPrefix } from "./drop-prefix.js";
 import { EngineProcess, NATS_SERVER, reachable, requireService, waitUntil } from "./engine-servers.js";
 
 const SHARED_URL = "nats://127.0.0.1:4222";
@@ -21,19 +22,6 @@ const HISTORY: HistoryPolicy = { size: 100, ttlSeconds: 300 };
 
 function request(channel: string, data: Json, extra: Partial<AppendRequest> = {}): AppendRequest {
   return { channel, data, history: HISTORY, dedupeSeconds: 300, ...extra };
-}
-
-/** Deletes the stream and buckets a prefix created. */
-async function dropPrefix(url: string, prefix: string): Promise<void> {
-  const nc = await connect({ servers: url });
-  try {
-    const jsm = await jetstreamManager(nc);
-    for (const stream of [`${prefix}_history`, `KV_${prefix}_presence`, `KV_${prefix}_dedupe`]) {
-      await jsm.streams.delete(stream).catch(() => false);
-    }
-  } finally {
-    await nc.close();
-  }
 }
 
 const sharedUp = requireService(await reachable(4222), `NATS at ${SHARED_URL}`);

@@ -10,6 +10,7 @@ import {
 } from "../src/brokers/broker.js";
 import { RedisBroker } from "../src/brokers/redis-broker.js";
 import { brokerContract } from "./broker-contract.js";
+import { dropPrefix } from "./drop-prefix.js";
 import { EngineProcess, REDIS_SERVER, reachable, requireService, waitUntil } from "./engine-servers.js";
 
 const SHARED_URL = "redis://127.0.0.1:6379";
@@ -18,22 +19,6 @@ const HISTORY: HistoryPolicy = { size: 100, ttlSeconds: 300 };
 
 function request(channel: string, data: Json, extra: Partial<AppendRequest> = {}): AppendRequest {
   return { channel, data, history: HISTORY, dedupeSeconds: 300, ...extra };
-}
-
-/** Deletes every key under a prefix (SCAN, never KEYS: the shared server is shared). */
-async function dropPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
 }
 
 const sharedUp = requireService(await reachable(6379), `Redis at ${SHARED_URL}`);
