@@ -2,27 +2,17 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import type { Json } from "@switchboard/protocol";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type AppendRequest,
-  type BrokerEvent,
-  BrokerUnavailableError,
-  type HistoryPolicy,
-} from "../src/brokers/broker.js";
+import type { BrokerEvent, HistoryPolicy } from "../src/brokers/broker.js";
 import { NatsBroker } from "../src/brokers/nats-broker.js";
 import { NatsNames } from "../src/brokers/nats-layout.js";
 import { brokerContract } from "./broker-contract.js";
 import { dropPrefix } from "./drop-prefix.js";
+import { engineFailureContract, HISTORY, outage, request } from "./engine-failure-contract.js";
 import { EngineProcess, NATS_SERVER, reachable, requireService, waitUntil } from "./engine-servers.js";
 
 const SHARED_URL = "nats://127.0.0.1:4222";
 const FILE_PREFIX = `sbt_nats_${randomBytes(4).toString("hex")}`;
-const HISTORY: HistoryPolicy = { size: 100, ttlSeconds: 300 };
-
-function request(channel: string, data: Json, extra: Partial<AppendRequest> = {}): AppendRequest {
-  return { channel, data, history: HISTORY, dedupeSeconds: 300, ...extra };
-}
 
 const sharedUp = requireService(await reachable(4222), `NATS at ${SHARED_URL}`);
 
@@ -145,110 +135,46 @@ if (sharedUp) {
 
 const ownServer = requireService(EngineProcess.available(NATS_SERVER), `the ${NATS_SERVER} binary`);
 
-describe.runIf(ownServer)("NatsBroker against a NATS server the test kills", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+if (ownServer) {
+  engineFailureContract("nats", {
+    engine: () => EngineProcess.nats(),
+    broker: (servers, options) =>
+      new NatsBroker({ servers, prefix: "sbt", requestTimeoutMs: 1000, ...options }),
+    keepsData: true, // nats-server -js keeps its file store across a restart
   });
 
-  async function setup(options: { requestTimeoutMs?: number } = {}) {
-    const server = await EngineProcess.nats();
-    cleanups.push(() => server.dispose());
-    await server.start();
-    const events: BrokerEvent[] = [];
-    const broker = new NatsBroker({ servers: server.url, prefix: "sbt", ...options });
-    cleanups.push(() => broker.close());
-    await broker.start((event) => events.push(event));
-    return { server, broker, events };
-  }
-
-  async function expectFastUnavailable(operation: () => Promise<unknown>): Promise<void> {
-    const started = performance.now();
-    await expect(operation()).rejects.toBeInstanceOf(BrokerUnavailableError);
-    expect(performance.now() - started).toBeLessThan(2000);
-  }
-
-  async function outage(server: EngineProcess, broker: NatsBroker, ch: string, wipe: boolean): Promise<void> {
-    const killedAt = Date.now();
-    await server.kill();
-    if (wipe) await rm(server.dir, { recursive: true, force: true });
-    await waitUntil("ready() to turn false", async () => !(await broker.ready()));
-    for (let i = 0; i < 3; i++)
-      await expectFastUnavailable(() => broker.append(request(ch, `during ${i}`, { key: `k${i}` })));
-    await expectFastUnavailable(() => broker.position(ch));
-    await expectFastUnavailable(() => broker.subscribe("outage:other"));
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2000 - (Date.now() - killedAt))));
-    await server.start();
-    await waitUntil("ready() to turn true", () => broker.ready());
-  }
-
-  it("fails fast while NATS is down, then resyncs and keeps epoch and offsets from its store", async () => {
-    const { server, broker, events } = await setup();
-    const ch = "outage:chat";
-    await broker.subscribe(ch);
-    const first = await broker.append(request(ch, "before", { key: "k-before" }));
-    await waitUntil("the first live event", () => events.some((e) => e.type === "pub"));
-
-    await outage(server, broker, ch, false);
-    await waitUntil("a resync event", () => events.some((e) => e.type === "resync"));
-    const after = await broker.append(request(ch, "after"));
-    expect(after).toEqual({ epoch: first.epoch, offset: 2, duplicate: false });
-    expect(await broker.append(request(ch, "again", { key: "k-before" }))).toEqual({
-      ...first,
-      duplicate: true,
+  describe("NatsBroker when NATS comes back without its data", () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     });
-    await waitUntil("the live event after restart", () =>
-      events.some((e) => e.type === "pub" && e.publication.data === "after"),
-    );
-  });
 
-  it("starts a new epoch when NATS comes back without its data", async () => {
-    const { server, broker, events } = await setup();
-    const ch = "wiped:chat";
-    await broker.subscribe(ch);
-    const first = await broker.append(request(ch, "before"));
-    await outage(server, broker, ch, true);
-    await waitUntil("a resync event", () => events.some((e) => e.type === "resync"));
-    const after = await broker.append(request(ch, "after"));
-    expect(after.epoch).not.toBe(first.epoch);
-    expect(after.offset).toBe(1);
-    const old = await broker.history({
-      channel: ch,
-      since: { epoch: first.epoch, offset: 0 },
-      limit: 10,
-      history: HISTORY,
+    it("starts a new epoch, and the old one is no longer recoverable", async () => {
+      const server = await EngineProcess.nats();
+      cleanups.push(() => server.dispose());
+      await server.start();
+      const events: BrokerEvent[] = [];
+      const broker = new NatsBroker({ servers: server.url, prefix: "sbt" });
+      cleanups.push(() => broker.close());
+      await broker.start((event) => events.push(event));
+      const ch = "wiped:chat";
+      await broker.subscribe(ch);
+      const first = await broker.append(request(ch, "before"));
+      await outage(server, broker, ch, () => rm(server.dir, { recursive: true, force: true }));
+      await waitUntil("a resync event", () => events.some((e) => e.type === "resync"));
+      const after = await broker.append(request(ch, "after"));
+      expect(after.epoch).not.toBe(first.epoch);
+      expect(after.offset).toBe(1);
+      const old = await broker.history({
+        channel: ch,
+        since: { epoch: first.epoch, offset: 0 },
+        limit: 10,
+        history: HISTORY,
+      });
+      expect(old.complete).toBe(false);
+      await waitUntil("the live event after restart", () =>
+        events.some((e) => e.type === "pub" && e.epoch === after.epoch),
+      );
     });
-    expect(old.complete).toBe(false);
-    await waitUntil("the live event after restart", () =>
-      events.some((e) => e.type === "pub" && e.epoch === after.epoch),
-    );
   });
-
-  it("times a hung server out, and a retry with the same key resolves the doubt", async () => {
-    const { server, broker } = await setup({ requestTimeoutMs: 1000 });
-    const ch = "hung:chat";
-    await broker.append(request(ch, "warm-up"));
-    await server.signal("SIGSTOP");
-    try {
-      await expectFastUnavailable(() => broker.append(request(ch, "maybe", { key: "k-hung" })));
-    } finally {
-      await server.signal("SIGCONT");
-    }
-    await waitUntil("ready() after SIGCONT", () => broker.ready());
-    // The server did store the timed-out publish once it woke up: the retry must not append it again.
-    const retry = await broker.append(request(ch, "maybe", { key: "k-hung" }));
-    expect(retry).toMatchObject({ offset: 2, duplicate: true });
-    expect((await broker.position(ch)).offset).toBe(2);
-  });
-
-  it("refuses to start, quickly, when NATS is not there", async () => {
-    const server = await EngineProcess.nats(); // never started
-    cleanups.push(() => server.dispose());
-    const broker = new NatsBroker({ servers: server.url, connectTimeoutMs: 1000 });
-    const started = performance.now();
-    await expect(broker.start(() => {})).rejects.toBeInstanceOf(BrokerUnavailableError);
-    expect(performance.now() - started).toBeLessThan(2000);
-    expect(await broker.ready()).toBe(false);
-    await broker.close();
-  });
-});
+}

@@ -1,25 +1,15 @@
 import { randomBytes } from "node:crypto";
-import type { Json } from "@switchboard/protocol";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AppendRequest,
-  type BrokerEvent,
-  BrokerUnavailableError,
-  type HistoryPolicy,
-} from "../src/brokers/broker.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrokerEvent } from "../src/brokers/broker.js";
 import { RedisBroker } from "../src/brokers/redis-broker.js";
 import { brokerContract } from "./broker-contract.js";
 import { dropPrefix } from "./drop-prefix.js";
+import { engineFailureContract, HISTORY, request } from "./engine-failure-contract.js";
 import { EngineProcess, REDIS_SERVER, reachable, requireService, waitUntil } from "./engine-servers.js";
 
 const SHARED_URL = "redis://127.0.0.1:6379";
 const FILE_PREFIX = `sbt-redis-${randomBytes(4).toString("hex")}`;
-const HISTORY: HistoryPolicy = { size: 100, ttlSeconds: 300 };
-
-function request(channel: string, data: Json, extra: Partial<AppendRequest> = {}): AppendRequest {
-  return { channel, data, history: HISTORY, dedupeSeconds: 300, ...extra };
-}
 
 const sharedUp = requireService(await reachable(6379), `Redis at ${SHARED_URL}`);
 
@@ -109,86 +99,9 @@ if (sharedUp) {
 
 const ownServer = requireService(EngineProcess.available(REDIS_SERVER), `the ${REDIS_SERVER} binary`);
 
-describe.runIf(ownServer)("RedisBroker against a Redis the test kills", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+if (ownServer)
+  engineFailureContract("redis", {
+    engine: () => EngineProcess.redis(),
+    broker: (url, options) => new RedisBroker({ url, prefix: "sbt", ...options }),
+    keepsData: false, // redis-server runs with --save "" --appendonly no: a restart comes back empty
   });
-
-  async function setup() {
-    const server = await EngineProcess.redis();
-    cleanups.push(() => server.dispose());
-    await server.start();
-    const events: BrokerEvent[] = [];
-    const broker = new RedisBroker({ url: server.url, prefix: "sbt" });
-    cleanups.push(() => broker.close());
-    await broker.start((event) => events.push(event));
-    return { server, broker, events };
-  }
-
-  async function expectFastUnavailable(operation: () => Promise<unknown>): Promise<number> {
-    const started = performance.now();
-    await expect(operation()).rejects.toBeInstanceOf(BrokerUnavailableError);
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(2000);
-    return elapsed;
-  }
-
-  it("fails fast while Redis is down, then resyncs and starts a new epoch after an empty restart", async () => {
-    const { server, broker, events } = await setup();
-    const ch = "outage:chat";
-    await broker.subscribe(ch);
-    const first = await broker.append(request(ch, "before"));
-    await waitUntil("the first live event", () => events.some((e) => e.type === "pub"));
-
-    const killedAt = Date.now();
-    await server.kill();
-    await waitUntil("ready() to turn false", async () => !(await broker.ready()));
-    for (let i = 0; i < 3; i++)
-      await expectFastUnavailable(() => broker.append(request(ch, `during ${i}`, { key: `k${i}` })));
-    await expectFastUnavailable(() => broker.position(ch));
-    await expectFastUnavailable(() => broker.history({ channel: ch, limit: 10, history: HISTORY }));
-    await expectFastUnavailable(() => broker.subscribe("outage:other"));
-    // Stay down ~2 s, the way a real restart would.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2000 - (Date.now() - killedAt))));
-
-    await server.start();
-    await waitUntil("ready() to turn true", () => broker.ready());
-    await waitUntil("a resync event", () => events.some((e) => e.type === "resync"));
-    const after = await broker.append(request(ch, "after"));
-    expect(after.epoch).not.toBe(first.epoch); // Redis came back empty: history is lost, so is the epoch
-    expect(after.offset).toBe(1);
-    // The subscription came back by itself: the live event arrives without subscribing again.
-    await waitUntil("the live event after restart", () =>
-      events.some((e) => e.type === "pub" && e.epoch === after.epoch && e.publication.data === "after"),
-    );
-  });
-
-  it("times a hung Redis out instead of waiting, and a retry with the same key resolves the doubt", async () => {
-    const { server, broker } = await setup();
-    const ch = "hung:chat";
-    await broker.append(request(ch, "warm-up"));
-    await server.signal("SIGSTOP");
-    try {
-      await expectFastUnavailable(() => broker.append(request(ch, "maybe", { key: "k-hung" })));
-    } finally {
-      await server.signal("SIGCONT");
-    }
-    await waitUntil("ready() after SIGCONT", () => broker.ready());
-    // Redis did run the timed-out script once it woke up: the retry must not append it again.
-    const retry = await broker.append(request(ch, "maybe", { key: "k-hung" }));
-    expect(retry).toMatchObject({ offset: 2, duplicate: true });
-    expect((await broker.position(ch)).offset).toBe(2);
-  });
-
-  it("refuses to start, quickly, when Redis is not there", async () => {
-    const server = await EngineProcess.redis(); // never started: nothing listens on its port
-    cleanups.push(() => server.dispose());
-    const broker = new RedisBroker({ url: server.url, connectTimeoutMs: 1000 });
-    const started = performance.now();
-    await expect(broker.start(() => {})).rejects.toBeInstanceOf(BrokerUnavailableError);
-    expect(performance.now() - started).toBeLessThan(2000);
-    expect(await broker.ready()).toBe(false);
-    await broker.close();
-  });
-});
