@@ -36,6 +36,7 @@ import {
   type Subscription,
 } from "@nats-io/transport-node";
 import type { ClientInfo, Publication, StreamPosition } from "@switchboard/protocol";
+import { KeyedSerial } from "../util/keyed-serial.js";
 import {
   type AppendRequest,
   type AppendResult,
@@ -46,7 +47,6 @@ import {
   type HistoryResult,
 } from "./broker.js";
 import { historyWindow, settleHistory } from "./history-window.js";
-import { KeyedSerial } from "./keyed-serial.js";
 import { NATS_BROKER_DEFAULTS, type NatsBrokerOptions } from "./nats-broker-options.js";
 import {
   dedupeRecord,
