@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import type { Broker } from "../src/brokers/broker.js";
-import { SqliteBroker } from "../src/brokers/sqlite-broker.js";
+import { SqliteBroker } from "../src/brokers/sqlite/sqlite-broker.js";
 import { RawClient } from "./raw-client.js";
 import { startTestHub, type TestHub, tempDir } from "./test-hub.js";
 

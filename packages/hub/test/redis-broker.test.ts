@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrokerEvent } from "../src/brokers/broker.js";
-import { RedisBroker } from "../src/brokers/redis-broker.js";
+import { RedisBroker } from "../src/brokers/redis/redis-broker.js";
 import { brokerContract } from "./broker-contract.js";
 import { dropPrefix } from "./drop-prefix.js";
 import { engineFailureContract, HISTORY, request } from "./engine-failure-contract.js";

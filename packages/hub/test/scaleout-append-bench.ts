@@ -10,8 +10,8 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { Redis } from "ioredis";
 import type { Broker } from "../src/brokers/broker.js";
-import { NatsBroker } from "../src/brokers/nats-broker.js";
-import { RedisBroker } from "../src/brokers/redis-broker.js";
+import { NatsBroker } from "../src/brokers/nats/nats-broker.js";
+import { RedisBroker } from "../src/brokers/redis/redis-broker.js";
 
 const which = process.argv[2] ?? "both";
 const TOTAL = Number(process.argv[3] ?? 10_000);

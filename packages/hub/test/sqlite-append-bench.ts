@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteBroker } from "../src/brokers/sqlite-broker.js";
+import { SqliteBroker } from "../src/brokers/sqlite/sqlite-broker.js";
 
 const TOTAL = Number(process.argv[2] ?? 20_000);
 const HISTORY = { size: 1000, ttlSeconds: 300 };

@@ -8,7 +8,7 @@ import type { Json } from "@switchboard/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AppendRequest, BrokerUnavailableError, type HistoryPolicy } from "../src/brokers/broker.js";
-import { SqliteBroker } from "../src/brokers/sqlite-broker.js";
+import { SqliteBroker } from "../src/brokers/sqlite/sqlite-broker.js";
 import { brokerContract } from "./broker-contract.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@
  */
 import { afterEach, expect, it } from "vitest";
 import type { BrokerEventHandler } from "../src/brokers/broker.js";
-import { SqliteBroker } from "../src/brokers/sqlite-broker.js";
+import { SqliteBroker } from "../src/brokers/sqlite/sqlite-broker.js";
 import { type Frame, RawClient } from "./raw-client.js";
 import { startTestHub, type TestHub, tempDir } from "./test-hub.js";
 

@@ -19,15 +19,15 @@ export class BrokerSpecError extends Error {
 
 export async function createBroker(spec: string, options: BrokerSpecOptions): Promise<Broker> {
   if (spec === "memory" || spec === "sqlite") {
-    const { SqliteBroker } = await import("./sqlite-broker.js");
+    const { SqliteBroker } = await import("./sqlite/sqlite-broker.js");
     return new SqliteBroker({ path: join(options.dataDir, "switchboard.db") });
   }
   if (spec.startsWith("redis://") || spec.startsWith("rediss://")) {
-    const { RedisBroker } = await import("./redis-broker.js");
+    const { RedisBroker } = await import("./redis/redis-broker.js");
     return new RedisBroker({ url: spec, ...(options.prefix ? { prefix: options.prefix } : {}) });
   }
   if (spec.startsWith("nats://")) {
-    const { NatsBroker } = await import("./nats-broker.js");
+    const { NatsBroker } = await import("./nats/nats-broker.js");
     return new NatsBroker({ servers: spec, ...(options.prefix ? { prefix: options.prefix } : {}) });
   }
   throw new BrokerSpecError(`broker: expected memory, redis://HOST:PORT or nats://HOST:PORT, got "${spec}"`);

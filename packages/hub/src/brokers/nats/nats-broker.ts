@@ -36,7 +36,7 @@ import {
   type Subscription,
 } from "@nats-io/transport-node";
 import type { ClientInfo, Publication, StreamPosition } from "@switchboard/protocol";
-import { KeyedSerial } from "../util/keyed-serial.js";
+import { KeyedSerial } from "../../util/keyed-serial.js";
 import {
   type AppendRequest,
   type AppendResult,
@@ -45,8 +45,8 @@ import {
   BrokerUnavailableError,
   type HistoryRequest,
   type HistoryResult,
-} from "./broker.js";
-import { historyWindow, settleHistory } from "./history-window.js";
+} from "../broker.js";
+import { historyWindow, settleHistory } from "../shared/history-window.js";
 import { NATS_BROKER_DEFAULTS, type NatsBrokerOptions } from "./nats-broker-options.js";
 import {
   dedupeRecord,
@@ -65,7 +65,7 @@ import {
   encodeFanoutPresence,
   encodeFanoutPub,
   newEpoch,
-} from "./publication-body.js";
+} from "../shared/publication-body.js";
 
 export type { NatsBrokerOptions } from "./nats-broker-options.js";
 

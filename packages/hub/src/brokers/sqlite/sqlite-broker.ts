@@ -18,7 +18,7 @@ import {
   BrokerUnavailableError,
   type HistoryRequest,
   type HistoryResult,
-} from "./broker.js";
+} from "../broker.js";
 import { PresenceMap } from "./presence-map.js";
 import { type AppendItem, type AppendOutcome, SqliteStore } from "./sqlite-store.js";
 

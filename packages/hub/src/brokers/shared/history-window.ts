@@ -8,7 +8,7 @@
  * reset between two reads) into `complete: false` instead of a silently partial stream.
  */
 import type { Publication, StreamPosition } from "@switchboard/protocol";
-import type { HistoryRequest, HistoryResult } from "./broker.js";
+import type { HistoryRequest, HistoryResult } from "../broker.js";
 
 export interface HistoryWindow {
   /** First and last offset to return, inclusive; `from > to` means nothing to read. */

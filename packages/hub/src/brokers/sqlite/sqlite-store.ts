@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { ClientInfo, Json, Publication, StreamPosition } from "@switchboard/protocol";
 import Database from "better-sqlite3";
-import type { HistoryPolicy } from "./broker.js";
+import type { HistoryPolicy } from "../broker.js";
 
 /** Bumped when the schema changes, so an old binary refuses a newer file instead of corrupting it. */
 const SCHEMA_VERSION = 1;

@@ -20,9 +20,9 @@ import {
   BrokerUnavailableError,
   type HistoryRequest,
   type HistoryResult,
-} from "./broker.js";
-import { historyWindow, settleHistory } from "./history-window.js";
-import { decodeBody, decodeFanout, encodeBody, encodeFanoutPresence, newEpoch } from "./publication-body.js";
+} from "../broker.js";
+import { historyWindow, settleHistory } from "../shared/history-window.js";
+import { decodeBody, decodeFanout, encodeBody, encodeFanoutPresence, newEpoch } from "../shared/publication-body.js";
 import {
   APPEND_LUA,
   HISTORY_LUA,
