@@ -5,5 +5,6 @@ export type { WebSocketCtor, WebSocketLike } from "./connection/socket-types.js"
 export { clientDefaults } from "./defaults.js";
 export type { Listener, Unsubscribe } from "./emitter.js";
 export { ClientErrorCode, SwitchboardError, type SwitchboardErrorCode } from "./errors.js";
+export * from "./federation/switchboard-shared.js";
 export { getSharedClient, resetSharedClient } from "./shared-client.js";
 export type * from "./types.js";
