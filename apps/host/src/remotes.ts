@@ -25,10 +25,6 @@ export function registerRemoteUrls(remotes: Record<RemoteName, string>): void {
   if (changed.length > 0) registerRemotes(changed, { force: true });
 }
 
-export function remoteEntryUrl(name: RemoteName): string | undefined {
-  return entries.get(name);
-}
-
 /**
  * Loads `<name>/<name>`; `fresh` drops whatever the runtime cached from a previous (failed) try.
  * Rejects with a short reason for people (the runtime's full error is in the console, see

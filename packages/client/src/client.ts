@@ -20,9 +20,9 @@ import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
 import { SwitchboardError } from "./errors.js";
 import { generateKey } from "./keys.js";
 import { toMessage } from "./message.js";
-import { PendingRequests } from "./pending-requests.js";
-import { type ReplyHandlers, type RequestFrame, RequestTracker } from "./requests.js";
-import { ChannelSubscription, type SubscriptionHost } from "./subscription.js";
+import { type ReplyHandlers, ReplyTracker, type RequestFrame } from "./requests/reply-tracker.js";
+import { RetryingRequests } from "./requests/retrying-requests.js";
+import { ChannelSubscription, type SubscriptionHost } from "./subscription/channel-subscription.js";
 import type {
   ClientEvents,
   ClientOptions,
@@ -41,10 +41,10 @@ export function createClient(options: ClientOptions): Client {
 
 class SwitchboardClient implements Client {
   private readonly events = new Emitter<ClientEvents>();
-  private readonly tracker = new RequestTracker();
+  private readonly tracker = new ReplyTracker();
   private readonly subscriptions = new Map<string, ChannelSubscription>();
   private readonly connection: Connection;
-  private readonly pending: PendingRequests;
+  private readonly pending: RetryingRequests;
   private readonly host: SubscriptionHost;
   private readonly publishTimeoutMs: number;
   private readonly requestTimeoutMs: number;
@@ -55,11 +55,11 @@ class SwitchboardClient implements Client {
   constructor(options: ClientOptions) {
     const urls = typeof options.urls === "string" ? [options.urls] : [...options.urls];
     if (urls.length === 0)
-      throw new SwitchboardError("BAD_REQUEST", "options.urls: at least one hub URL is required");
+      throw new SwitchboardError("INVALID_ARGUMENT", "options.urls: at least one hub URL is required");
     const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
     if (!WebSocket)
       throw new SwitchboardError(
-        "BAD_REQUEST",
+        "INVALID_ARGUMENT",
         "no WebSocket implementation: pass options.WebSocket (e.g. `ws`)",
       );
     this.publishTimeoutMs = options.publishTimeoutMs ?? clientDefaults.publishTimeoutMs;
@@ -86,7 +86,7 @@ class SwitchboardClient implements Client {
         nextId: () => this.tracker.allocate(),
       },
     );
-    this.pending = new PendingRequests(
+    this.pending = new RetryingRequests(
       { send: (frame, handlers) => this.send(frame, handlers), forget: (id) => this.tracker.forget(id) },
       clientDefaults.retry,
     );
@@ -99,13 +99,7 @@ class SwitchboardClient implements Client {
       history: (channel, opts) => this.history(channel, opts),
       presence: (channel, opts) => this.presence(channel, opts),
       // The copy proves the append: a lost `published` reply must not end in TIMEOUT.
-      ownCopy: (channel, key, position) =>
-        this.pending.complete((f) => f.type === "publish" && f.channel === channel && f.key === key, {
-          type: "published",
-          id: 0,
-          channel,
-          ...position,
-        }),
+      ownCopy: (channel, key, position) => this.pending.proven(channel, key, position),
       release: (sub) => {
         if (this.subscriptions.get(sub.channel) === sub) this.subscriptions.delete(sub.channel);
       },
@@ -160,7 +154,7 @@ class SwitchboardClient implements Client {
     const existing = this.subscriptions.get(channel);
     if (existing) return existing;
     if (!isValidChannel(channel))
-      throw new SwitchboardError("BAD_REQUEST", `invalid channel name "${channel}"`);
+      throw new SwitchboardError("INVALID_ARGUMENT", `invalid channel name "${channel}"`);
     const sub = new ChannelSubscription(channel, this.host, options);
     this.subscriptions.set(channel, sub);
     if (this.connection.state === "connected") sub.connected();
@@ -173,25 +167,19 @@ class SwitchboardClient implements Client {
 
   publish(channel: string, data: Json, options: PublishOptions = {}): Promise<PublishResult> {
     if (!isValidChannel(channel))
-      return Promise.reject(new SwitchboardError("BAD_REQUEST", `invalid channel name "${channel}"`));
+      return Promise.reject(new SwitchboardError("INVALID_ARGUMENT", `invalid channel name "${channel}"`));
     if (data === undefined)
-      return Promise.reject(new SwitchboardError("BAD_REQUEST", "data: required (any JSON value)"));
+      return Promise.reject(new SwitchboardError("INVALID_ARGUMENT", "data: required (any JSON value)"));
     const closed = this.closedError();
     if (closed) return Promise.reject(closed);
     const key = options.key ?? generateKey();
     const echo: Message = { channel, key, data, time: Date.now(), pending: true };
     if (this.clientId !== undefined) echo.info = { client: this.clientId };
     this.subscriptions.get(channel)?.localPublish(key, echo);
-    const frame: RequestFrame = { type: "publish", channel, data, key };
-    const settle = (outcome: PublishResult | SwitchboardError) =>
-      this.subscriptions.get(channel)?.publishSettled(key, outcome);
-    return this.pending
-      .add(frame, "published", options.timeoutMs ?? this.publishTimeoutMs, (outcome) =>
-        settle(
-          outcome instanceof SwitchboardError ? outcome : { epoch: outcome.epoch, offset: outcome.offset },
-        ),
-      )
-      .then((reply) => ({ epoch: reply.epoch, offset: reply.offset }));
+    const frame = { type: "publish", channel, data, key } as const;
+    return this.pending.publish(frame, options.timeoutMs ?? this.publishTimeoutMs, (outcome) =>
+      this.subscriptions.get(channel)?.publishSettled(key, outcome),
+    );
   }
 
   async history(channel: string, options: HistoryOptions = {}): Promise<HistoryResult> {
@@ -199,7 +187,7 @@ class SwitchboardClient implements Client {
     const frame: RequestFrame = { type: "history", channel };
     if (options.since) frame.since = { epoch: options.since.epoch, offset: options.since.offset };
     if (options.limit !== undefined) frame.limit = options.limit;
-    const reply = await this.pending.add(frame, "history", options.timeoutMs ?? this.requestTimeoutMs);
+    const reply = await this.pending.request(frame, "history", options.timeoutMs ?? this.requestTimeoutMs);
     return {
       epoch: reply.epoch,
       offset: reply.offset,
@@ -210,7 +198,7 @@ class SwitchboardClient implements Client {
   async presence(channel: string, options: { timeoutMs?: number } = {}): Promise<ClientInfo[]> {
     this.assertOpen();
     const frame: RequestFrame = { type: "presence", channel };
-    const reply = await this.pending.add(frame, "presence", options.timeoutMs ?? this.requestTimeoutMs);
+    const reply = await this.pending.request(frame, "presence", options.timeoutMs ?? this.requestTimeoutMs);
     return reply.clients;
   }
 
@@ -238,7 +226,7 @@ class SwitchboardClient implements Client {
     } catch (err) {
       // Circular data, BigInt, …: refuse instead of throwing out of the client's bookkeeping.
       const reason = err instanceof Error ? err.message : String(err);
-      return new SwitchboardError("BAD_REQUEST", `${frame.type} frame is not serializable: ${reason}`);
+      return new SwitchboardError("INVALID_ARGUMENT", `${frame.type} frame is not serializable: ${reason}`);
     }
     const bytes = utf8Length(encoded);
     // Sending it would get the socket closed with 1009, and a retry would loop: refuse it here.

@@ -55,14 +55,6 @@ export class Emitter<Events extends EventMap<Events>> {
       }
     }
   }
-
-  listenerCount(type: keyof Events): number {
-    return this.listeners.get(type)?.size ?? 0;
-  }
-
-  clear(): void {
-    this.listeners.clear();
-  }
 }
 
 function rethrowLater(err: unknown): void {

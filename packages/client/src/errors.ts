@@ -6,6 +6,10 @@ export const ClientErrorCode = {
   TIMEOUT: "TIMEOUT",
   /** The client was closed (client.close()) or stopped reconnecting before the operation completed. */
   CLOSED: "CLOSED",
+  /** The app passed something the client cannot use: no URL, no WebSocket, a bad channel name, data that is not JSON. */
+  INVALID_ARGUMENT: "INVALID_ARGUMENT",
+  /** Another copy of the client on the page is of an incompatible version (see getSharedClient). */
+  INCOMPATIBLE_VERSION: "INCOMPATIBLE_VERSION",
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

@@ -13,7 +13,10 @@ let shared: Client | undefined;
 export function getSharedClient(options?: ClientOptions): Client {
   if (shared) return shared;
   if (!options)
-    throw new SwitchboardError("BAD_REQUEST", "getSharedClient: the first call must pass options (urls)");
+    throw new SwitchboardError(
+      "INVALID_ARGUMENT",
+      "getSharedClient: the first call must pass options (urls)",
+    );
   shared = createClient(options);
   return shared;
 }

@@ -3,7 +3,7 @@ import type { Publication } from "@switchboard/protocol";
 import { describe, expect, it } from "vitest";
 import { Backoff } from "../src/connection/backoff.js";
 import { utf8Length } from "../src/connection/outbox.js";
-import { OrderedStream } from "../src/ordered-stream.js";
+import { OrderedStream } from "../src/subscription/ordered-stream.js";
 
 const pub = (offset: number): Publication => ({ offset, data: offset, time: 0 });
 const offsets = (list: Publication[]) => list.map((p) => p.offset);

@@ -154,11 +154,13 @@ describe("publish", () => {
     await new Promise((resolve) => sub.once("subscribed", resolve));
     await expect(c.publish("chat:big", "x".repeat(100))).rejects.toMatchObject({ code: "LIMIT_EXCEEDED" });
     expect(failed.map((m) => m.error.code)).toEqual(["LIMIT_EXCEEDED"]);
-    await expect(c.publish("bad channel!", 1)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(c.publish("bad channel!", 1)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    await expect(c.publish("chat:big", circular as never)).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    expect(failed.map((m) => m.error.code)).toEqual(["LIMIT_EXCEEDED", "BAD_REQUEST"]);
+    await expect(c.publish("chat:big", circular as never)).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+    expect(failed.map((m) => m.error.code)).toEqual(["LIMIT_EXCEEDED", "INVALID_ARGUMENT"]);
 
     const inFlight = c.publish("chat:big", "late");
     c.close();

@@ -22,11 +22,6 @@ export class Backoff {
     return Math.floor(this.random() * ceiling);
   }
 
-  /** Number of delays handed out since the last reset. */
-  get attempts(): number {
-    return this.attempt;
-  }
-
   reset(): void {
     this.attempt = 0;
   }

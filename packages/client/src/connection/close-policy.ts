@@ -1,5 +1,5 @@
 /** What to do after a connection ends (PROTOCOL.md "Closing"). */
-import { closeCodeInfo, type DisconnectFrame } from "@switchboard/protocol";
+import { CloseCode, closeCodeInfo, type DisconnectFrame } from "@switchboard/protocol";
 
 export interface CloseDecision {
   reconnect: boolean;
@@ -24,8 +24,8 @@ export function decideClose(
   const reason = disconnect?.reason || closeReason || known?.reason || "connection closed";
   return {
     reconnect,
-    immediate: effective === 4100,
-    minDelayMs: effective === 4029 ? rateLimitedMs : 0,
+    immediate: effective === CloseCode.SHUTDOWN,
+    minDelayMs: effective === CloseCode.RATE_LIMIT_ABUSED ? rateLimitedMs : 0,
     code: effective,
     reason,
   };

@@ -4,6 +4,7 @@
  * It knows nothing about subscriptions or publishes: the client reacts to its hooks.
  */
 import {
+  CloseCode,
   type ConnectedFrame,
   type ConnectFrame,
   type DisconnectFrame,
@@ -24,6 +25,7 @@ import { Outbox } from "./outbox.js";
 import {
   type CloseEventLike,
   type MessageEventLike,
+  NORMAL_CLOSURE,
   SOCKET_OPEN,
   type WebSocketLike,
 } from "./socket-types.js";
@@ -46,7 +48,7 @@ export class Connection {
   private attempt = 0;
   private readonly backoff: Backoff;
   private readonly heartbeat = new Heartbeat(() =>
-    this.closed(4012, "no ping from the hub for two intervals"),
+    this.closed(CloseCode.HEARTBEAT_MISSED, "no ping from the hub for two intervals"),
   );
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -76,7 +78,13 @@ export class Connection {
     const wasConnected = this.state === "connected";
     this.teardown();
     if (wasConnected)
-      this.hooks.disconnected({ reconnect: false, immediate: false, minDelayMs: 0, code: 1000, reason });
+      this.hooks.disconnected({
+        reconnect: false,
+        immediate: false,
+        minDelayMs: 0,
+        code: NORMAL_CLOSURE,
+        reason,
+      });
     this.setState({ state: "disconnected", reason });
   }
 
@@ -122,7 +130,7 @@ export class Connection {
     try {
       socket = new this.options.WebSocket(url, SUBPROTOCOL);
     } catch (err) {
-      this.hooks.error(new SwitchboardError("BAD_REQUEST", `cannot open ${url}: ${describe(err)}`));
+      this.hooks.error(new SwitchboardError("INVALID_ARGUMENT", `cannot open ${url}: ${describe(err)}`));
       this.closed(undefined, "cannot open socket");
       return;
     }
@@ -265,7 +273,7 @@ export class Connection {
     // EventEmitter "error" without listener would crash the process.
     socket.onerror = noop;
     try {
-      if (socket.readyState <= SOCKET_OPEN) socket.close(1000);
+      if (socket.readyState <= SOCKET_OPEN) socket.close(NORMAL_CLOSURE);
     } catch {
       // already closing
     }

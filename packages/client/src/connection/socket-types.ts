@@ -19,6 +19,9 @@ export type WebSocketCtor = new (url: string, protocols?: string | string[]) => 
 /** `WebSocket.OPEN`, spelled out so no global is needed to read it. */
 export const SOCKET_OPEN = 1;
 
+/** The WebSocket close code of a normal closure (RFC 6455), used when the client ends a socket itself. */
+export const NORMAL_CLOSURE = 1000;
+
 /** What our handlers actually receive (a subset of both libraries' event objects). */
 export interface MessageEventLike {
   data: unknown;

@@ -5,7 +5,7 @@
  * follow it in the same message.
  */
 import type { ClientFrame, HubFrame } from "@switchboard/protocol";
-import { SwitchboardError } from "./errors.js";
+import { SwitchboardError } from "../errors.js";
 
 /** A hub frame that answers a request (carries the request's id). */
 export type ReplyFrame = Extract<HubFrame, { id: number }>;
@@ -26,7 +26,7 @@ export interface ReplyHandlers {
   lost(): void;
 }
 
-export class RequestTracker {
+export class ReplyTracker {
   private nextId = 1;
   private readonly inflight = new Map<number, ReplyHandlers>();
 

@@ -4,9 +4,10 @@
  * connected, re-sent after a reconnect, retried with backoff after UNAVAILABLE / RATE_LIMITED,
  * and rejected on any other error, on its timeout (TIMEOUT), or on client.close() (CLOSED).
  */
-import { Backoff, type BackoffOptions } from "./connection/backoff.js";
-import { isRetryableCode, SwitchboardError } from "./errors.js";
-import type { ReplyFrame, ReplyHandlers, RequestFrame } from "./requests.js";
+import type { StreamPosition } from "@switchboard/protocol";
+import { Backoff, type BackoffOptions } from "../connection/backoff.js";
+import { isRetryableCode, SwitchboardError } from "../errors.js";
+import type { ReplyFrame, ReplyHandlers, RequestFrame } from "./reply-tracker.js";
 
 export interface RequestSender {
   /** The request's id when sent; undefined when not connected; an error when it can never be sent. */
@@ -16,19 +17,22 @@ export interface RequestSender {
 }
 
 type ReplyOf<T extends ReplyFrame["type"]> = Extract<ReplyFrame, { type: T }>;
+type PublishRequest = Extract<RequestFrame, { type: "publish" }>;
 
 interface Entry {
   readonly frame: RequestFrame;
   readonly expect: ReplyFrame["type"];
   readonly backoff: Backoff;
   readonly timer: ReturnType<typeof setTimeout>;
-  /** `notify: false` skips onSettled (the outcome came from the caller: see complete()). */
-  readonly done: (outcome: ReplyFrame | SwitchboardError, notify: boolean) => void;
+  /** The hub's reply or the error that ends the request. */
+  readonly settle: (outcome: ReplyFrame | SwitchboardError) => void;
+  /** Publishes only: resolves with a position learnt without the reply (see proven()). */
+  readonly prove: ((position: StreamPosition) => void) | undefined;
   id: number | undefined;
   retryTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-export class PendingRequests {
+export class RetryingRequests {
   /** Insertion-ordered: after a reconnect, requests go out in the order the app made them. */
   private readonly entries = new Set<Entry>();
 
@@ -37,44 +41,43 @@ export class PendingRequests {
     private readonly retry: BackoffOptions,
   ) {}
 
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /**
-   * Sends `frame` (now or once connected) until it gets a `expect` reply. `onSettled` runs
-   * synchronously with the reply, before the promise settles, so the caller can act on it in
-   * frame order (the in-page echo of a publish).
-   */
-  add<T extends ReplyFrame["type"]>(
+  /** Sends `frame` (now or once connected) until it gets a `expect` reply. */
+  request<T extends "history" | "presence">(
     frame: RequestFrame,
     expect: T,
     timeoutMs: number,
-    onSettled?: (outcome: ReplyOf<T> | SwitchboardError) => void,
   ): Promise<ReplyOf<T>> {
     return new Promise<ReplyOf<T>>((resolve, reject) => {
-      const entry: Entry = {
-        frame,
-        expect,
-        backoff: new Backoff(this.retry),
-        timer: setTimeout(
-          () =>
-            this.finish(
-              entry,
-              new SwitchboardError("TIMEOUT", `${frame.type} timed out after ${timeoutMs} ms`),
-            ),
-          timeoutMs,
-        ),
-        id: undefined,
-        retryTimer: undefined,
-        done: (outcome, notify) => {
-          if (notify) onSettled?.(outcome as ReplyOf<T> | SwitchboardError);
-          if (outcome instanceof SwitchboardError) reject(outcome);
-          else resolve(outcome as ReplyOf<T>);
-        },
+      this.enqueue(frame, expect, timeoutMs, undefined, (outcome) => {
+        if (outcome instanceof SwitchboardError) reject(outcome);
+        else resolve(outcome as ReplyOf<T>);
+      });
+    });
+  }
+
+  /**
+   * A publish, retried with its key until `published`. `onSettled` runs synchronously with the
+   * reply, before the promise settles, so the caller can act on it in frame order (the in-page
+   * echo); it does not run when proven() settles the publish.
+   */
+  publish(
+    frame: PublishRequest,
+    timeoutMs: number,
+    onSettled: (outcome: StreamPosition | SwitchboardError) => void,
+  ): Promise<StreamPosition> {
+    return new Promise<StreamPosition>((resolve, reject) => {
+      const settle = (outcome: ReplyFrame | SwitchboardError): void => {
+        if (outcome instanceof SwitchboardError) {
+          onSettled(outcome);
+          reject(outcome);
+        } else if (outcome.type === "published") {
+          // (Always: only replies of the expected type settle an entry.)
+          const position = { epoch: outcome.epoch, offset: outcome.offset };
+          onSettled(position);
+          resolve(position);
+        }
       };
-      this.entries.add(entry);
-      this.trySend(entry);
+      this.enqueue(frame, "published", timeoutMs, resolve, settle);
     });
   }
 
@@ -89,13 +92,17 @@ export class PendingRequests {
   }
 
   /**
-   * Settles the matching requests with a reply learnt another way (a publish whose own copy came
-   * back proves the append even if its `published` reply was lost). onSettled does not run: the
-   * caller already knows, and may be in the middle of delivering publications.
+   * The publish of `key` is proven at `position` another way: its own copy came back, so a lost
+   * `published` reply must not end in TIMEOUT. The caller already knows, and may be in the middle
+   * of delivering publications, so onSettled does not run.
    */
-  complete(match: (frame: RequestFrame) => boolean, reply: ReplyFrame): void {
-    for (const entry of [...this.entries])
-      if (entry.expect === reply.type && match(entry.frame)) this.finish(entry, reply, false);
+  proven(channel: string, key: string, position: StreamPosition): void {
+    for (const entry of [...this.entries]) {
+      const { frame } = entry;
+      if (frame.type !== "publish" || frame.channel !== channel || frame.key !== key || !entry.prove)
+        continue;
+      if (this.remove(entry)) entry.prove({ epoch: position.epoch, offset: position.offset });
+    }
   }
 
   rejectAll(error: SwitchboardError): void {
@@ -133,11 +140,44 @@ export class PendingRequests {
     else entry.id = sent;
   }
 
-  private finish(entry: Entry, outcome: ReplyFrame | SwitchboardError, notify = true): void {
-    if (!this.entries.delete(entry)) return;
+  private enqueue(
+    frame: RequestFrame,
+    expect: ReplyFrame["type"],
+    timeoutMs: number,
+    prove: Entry["prove"],
+    settle: Entry["settle"],
+  ): void {
+    const entry: Entry = {
+      frame,
+      expect,
+      backoff: new Backoff(this.retry),
+      timer: setTimeout(
+        () =>
+          this.finish(
+            entry,
+            new SwitchboardError("TIMEOUT", `${frame.type} timed out after ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      ),
+      settle,
+      prove,
+      id: undefined,
+      retryTimer: undefined,
+    };
+    this.entries.add(entry);
+    this.trySend(entry);
+  }
+
+  private finish(entry: Entry, outcome: ReplyFrame | SwitchboardError): void {
+    if (this.remove(entry)) entry.settle(outcome);
+  }
+
+  /** Stops tracking `entry`; false when it was already settled. */
+  private remove(entry: Entry): boolean {
+    if (!this.entries.delete(entry)) return false;
     clearTimeout(entry.timer);
     clearTimeout(entry.retryTimer);
     if (entry.id !== undefined) this.sender.forget(entry.id);
-    entry.done(outcome, notify);
+    return true;
   }
 }

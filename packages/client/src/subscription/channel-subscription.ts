@@ -13,15 +13,12 @@ import type {
   SubscribedFrame,
   UnsubscribedFrame,
 } from "@switchboard/protocol";
-import type { Subscription } from "./api.js";
-import { Backoff, type BackoffOptions } from "./connection/backoff.js";
-import { Delivery } from "./delivery.js";
-import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
-import { isRetryableCode, SwitchboardError } from "./errors.js";
-import { GapFiller } from "./gap-filler.js";
-import type { OrderedStream } from "./ordered-stream.js";
-import type { ReplyFrame, ReplyHandlers, RequestFrame } from "./requests.js";
-import { resolveToken } from "./token.js";
+import type { Subscription } from "../api.js";
+import { Backoff, type BackoffOptions } from "../connection/backoff.js";
+import { Emitter, type Listener, type Unsubscribe } from "../emitter.js";
+import { isRetryableCode, SwitchboardError } from "../errors.js";
+import type { ReplyFrame, ReplyHandlers, RequestFrame } from "../requests/reply-tracker.js";
+import { resolveToken } from "../token.js";
 import type {
   HistoryOptions,
   HistoryResult,
@@ -29,7 +26,10 @@ import type {
   SubscribeOptions,
   SubscriptionEvents,
   SubscriptionState,
-} from "./types.js";
+} from "../types.js";
+import { Delivery } from "./delivery.js";
+import { GapFiller } from "./gap-filler.js";
+import type { OrderedStream } from "./ordered-stream.js";
 
 /** What a subscription needs from its client. */
 export interface SubscriptionHost {

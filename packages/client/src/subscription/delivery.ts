@@ -4,12 +4,12 @@
  * The subscription decides *when* to deliver; this decides *what* is emitted.
  */
 import type { Publication, StreamPosition } from "@switchboard/protocol";
-import type { Emitter } from "./emitter.js";
-import { SwitchboardError } from "./errors.js";
+import type { Emitter } from "../emitter.js";
+import { SwitchboardError } from "../errors.js";
+import { toMessage } from "../message.js";
+import type { Message, SubscriptionEvents } from "../types.js";
 import { LocalEcho } from "./local-echo.js";
-import { toMessage } from "./message.js";
 import { OrderedStream } from "./ordered-stream.js";
-import type { Message, SubscriptionEvents } from "./types.js";
 
 export class Delivery {
   readonly stream = new OrderedStream();

@@ -6,10 +6,10 @@
  * and the hub's `recovered` answer tells the app the truth.
  */
 import type { Publication, StreamPosition } from "@switchboard/protocol";
-import type { Backoff } from "./connection/backoff.js";
-import { isRetryableCode, SwitchboardError } from "./errors.js";
+import type { Backoff } from "../connection/backoff.js";
+import { isRetryableCode, SwitchboardError } from "../errors.js";
+import type { ReplyFrame, ReplyHandlers, RequestFrame } from "../requests/reply-tracker.js";
 import type { OrderedStream } from "./ordered-stream.js";
-import type { ReplyFrame, ReplyHandlers, RequestFrame } from "./requests.js";
 
 export interface GapFillContext {
   readonly channel: string;

@@ -4,9 +4,9 @@
  * `publication`, so an app never shows a message twice.
  */
 import type { Publication, StreamPosition } from "@switchboard/protocol";
-import type { SwitchboardError } from "./errors.js";
-import { toMessage } from "./message.js";
-import type { FailedMessage, Message } from "./types.js";
+import type { SwitchboardError } from "../errors.js";
+import { toMessage } from "../message.js";
+import type { FailedMessage, Message } from "../types.js";
 
 interface EchoEntry {
   message: Message;
@@ -16,10 +16,6 @@ interface EchoEntry {
 
 export class LocalEcho {
   private readonly byKey = new Map<string, EchoEntry>();
-
-  get size(): number {
-    return this.byKey.size;
-  }
 
   add(key: string, message: Message): void {
     this.byKey.set(key, { message });
