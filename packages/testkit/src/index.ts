@@ -1,0 +1,6 @@
+export * from "./free-port.js";
+export * from "./http.js";
+export * from "./hub-process.js";
+export * from "./temp-dir.js";
+export * from "./test-hub.js";
+export * from "./wait-for.js";
