@@ -2,14 +2,14 @@
  * The channels this node has local subscribers for: one ChannelStream each, fed by broker events.
  * A stream starts with its first subscriber and closes (broker unsubscribe) with its last.
  */
-import type { StreamPosition, SubscribedFrame } from "@switchboard/protocol";
+import type { SubscribedFrame } from "@switchboard/protocol";
 import {
   type Broker,
   type BrokerEvent,
   BrokerUnavailableError,
   type HistoryPolicy,
 } from "./brokers/broker.js";
-import { ChannelStream, type StreamSubscriber } from "./channel-stream.js";
+import { ChannelStream, type JoinStart, type StreamSubscriber } from "./channel-stream.js";
 
 type SubscribedBody = Omit<SubscribedFrame, "id" | "type">;
 
@@ -36,12 +36,12 @@ export class ChannelRegistry {
   async subscribe(
     sub: StreamSubscriber,
     channel: string,
-    since: StreamPosition | undefined,
+    start: JoinStart,
     policy: HistoryPolicy,
   ): Promise<SubscribedBody> {
     for (let attempt = 0; ; attempt++) {
       const stream = this.streamFor(channel, policy);
-      const body = await stream.join(sub, since);
+      const body = await stream.join(sub, start);
       if (body) return body;
       if (attempt === 3) throw new BrokerUnavailableError(`channel ${channel} keeps resetting`);
     }

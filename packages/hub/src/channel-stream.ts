@@ -24,6 +24,12 @@ export interface StreamSubscriber {
 
 type SubscribedBody = Omit<SubscribedFrame, "id" | "type">;
 
+/** Where a join starts: after `since` (recovery), or `rewind` publications back from the top. */
+export interface JoinStart {
+  since?: StreamPosition | undefined;
+  rewind?: number | undefined;
+}
+
 /** How many history reads one recovery or gap fill may take before giving up. */
 const MAX_CATCH_UP_ROUNDS = 8;
 
@@ -108,15 +114,22 @@ export class ChannelStream {
   /**
    * Adds a subscriber and returns the body of its `subscribed` reply. The subscriber is added in
    * the same tick as the reply is built, so no live publication falls between the two.
-   * Returns undefined when the stream closed meanwhile (the caller retries on a fresh stream).
+   * `since` recovers what followed it (never partially); without it, `rewind` K returns the last K
+   * publications (fewer if fewer are kept) with `recovered: false`. Both read history only up to
+   * the offset the join started at and take the rest from `recent`, so neither leaves a gap or a
+   * duplicate before the live frames. Returns undefined when the stream closed meanwhile (the
+   * caller retries on a fresh stream).
    */
-  async join(sub: StreamSubscriber, since: StreamPosition | undefined): Promise<SubscribedBody | undefined> {
+  async join(sub: StreamSubscriber, start: JoinStart): Promise<SubscribedBody | undefined> {
     await this.ready;
-    const recovered: Publication[] = [];
-    let recovering = since !== undefined && since.epoch === this.epoch && since.offset <= this.offset;
-    let from = since?.offset ?? 0;
+    const { since } = start;
+    const rewinding = since === undefined && start.rewind !== undefined;
+    let recovered: Publication[] = [];
     // Everything after `target` is delivered live meanwhile and lands in `recent`.
     const target = this.offset;
+    let recovering =
+      rewinding || (since !== undefined && since.epoch === this.epoch && since.offset <= target);
+    let from = rewinding ? Math.max(0, target - (start.rewind ?? 0)) : (since?.offset ?? 0);
     this.recording++;
     try {
       for (let round = 0; recovering && from < target; round++) {
@@ -132,7 +145,12 @@ export class ChannelStream {
         });
         if (this.closed) return undefined;
         if (!page.complete || page.epoch !== this.epoch) {
-          recovering = false;
+          // A rewind asks for what is kept, not for a continuation: the newest ones up to `target`.
+          if (rewinding && recovered.length === 0) {
+            recovered = await this.newestUpTo(target, target - from);
+            if (this.closed) return undefined;
+            from = target;
+          } else recovering = false;
           break;
         }
         for (const p of page.publications) {
@@ -162,9 +180,23 @@ export class ChannelStream {
       channel: this.channel,
       epoch: this.epoch,
       offset: this.offset,
-      recovered: recovering,
-      publications: recovering ? recovered : [],
+      recovered: recovering && !rewinding,
+      // A rewind counts back from the reply's offset, which moved on while history was read.
+      publications: !recovering ? [] : rewinding ? recovered.slice(-(start.rewind ?? 0)) : recovered,
     };
+  }
+
+  /** The newest kept publications ending exactly at `target` (at most `limit`), or none. */
+  private async newestUpTo(target: number, limit: number): Promise<Publication[]> {
+    const page = await this.broker.history({
+      channel: this.channel,
+      limit: limit + (this.offset - target),
+      history: this.policy,
+    });
+    if (page.epoch !== this.epoch) return [];
+    const kept = page.publications.filter((p) => p.offset <= target).slice(-limit);
+    const contiguous = kept.every((p, i) => p.offset === target - kept.length + 1 + i);
+    return contiguous ? kept : [];
   }
 
   leave(subscriberId: string): void {

@@ -229,6 +229,12 @@ export class RequestHandler {
         throw new RequestError(ErrorCode.UNAUTHORIZED, err instanceof Error ? err.message : "invalid token");
       }
     } else policy = this.authorize(session, channel);
+    const rewind = frame.since === undefined ? frame.rewind : undefined;
+    if (rewind !== undefined && rewind > policy.history.size)
+      throw new RequestError(
+        ErrorCode.BAD_REQUEST,
+        `rewind: at most the namespace's history size (${policy.history.size})`,
+      );
     if (session.channels.has(channel))
       throw new RequestError(ErrorCode.ALREADY_SUBSCRIBED, `already subscribed to ${channel}`);
     if (session.channels.size >= this.ctx.limits.maxSubscriptions)
@@ -236,7 +242,12 @@ export class RequestHandler {
         ErrorCode.LIMIT_EXCEEDED,
         `at most ${this.ctx.limits.maxSubscriptions} subscriptions`,
       );
-    const joining = this.ctx.channels.subscribe(session, channel, frame.since, policy.history);
+    const joining = this.ctx.channels.subscribe(
+      session,
+      channel,
+      { since: frame.since, rewind },
+      policy.history,
+    );
     session.channels.set(channel, joining);
     let body: Awaited<typeof joining>;
     try {

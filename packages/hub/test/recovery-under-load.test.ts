@@ -3,7 +3,8 @@
  * `recovered: true` even when one history read takes longer than the gap between two
  * publications (NATS JetStream under load: tens of ms per read). The hub used to chase the
  * moving top with more reads and give up after 8 rounds, telling clients `recovered: false`
- * although every publication was still in history.
+ * although every publication was still in history. A `rewind` join reads history the same way
+ * and must also meet the live stream with no gap and no duplicate.
  */
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
@@ -78,4 +79,45 @@ it("recovers a subscription in full while publications keep arriving faster than
   await late.waitFor((f) => f.type === "pub" && f.offset === last, 10_000);
   const live = late.pubs(channel).map((f) => f.offset as number);
   expect(live).toEqual(Array.from({ length: last - top }, (_, i) => top + 1 + i));
+}, 30_000);
+
+it("rewinds while publications keep arriving faster than history reads: no gap, no duplicate", async () => {
+  const dir = tempDir();
+  hub = await startTestHub({
+    dataDir: dir,
+    broker: slowHistory(new SqliteBroker({ path: join(dir, "slow.db") }), 40),
+  });
+  const channel = "chat:rewinding";
+  const publisher = await RawClient.connect(hub.url);
+  clients.push(publisher);
+  let publishing = true;
+  let last = 0;
+  const loop = (async () => {
+    for (let i = 0; publishing && i < 900; i++) {
+      const ack = await publisher.request({ type: "publish", channel, data: i });
+      last = ack.offset as number;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  const joins: Array<{ client: RawClient; reply: Record<string, unknown> }> = [];
+  for (const after of [12, 30, 50]) {
+    await publisher.waitFor((f) => f.type === "published" && (f.offset as number) >= after, 10_000);
+    const client = await RawClient.connect(hub.url);
+    clients.push(client);
+    joins.push({ client, reply: await client.request({ type: "subscribe", channel, rewind: 8 }, 10_000) });
+  }
+  const lastTop = joins.at(-1)?.reply.offset as number;
+  await publisher.waitFor((f) => f.type === "published" && (f.offset as number) > lastTop + 20, 10_000);
+  publishing = false;
+  await loop;
+
+  for (const { client, reply } of joins) {
+    expect(reply).toMatchObject({ type: "subscribed", recovered: false });
+    const top = reply.offset as number;
+    const rewound = (reply.publications as Array<{ offset: number }>).map((p) => p.offset);
+    expect(rewound).toEqual(Array.from({ length: 8 }, (_, i) => top - 7 + i));
+    await client.waitFor((f) => f.type === "pub" && f.offset === last, 10_000);
+    const live = client.pubs(channel).map((f) => f.offset as number);
+    expect(live).toEqual(Array.from({ length: last - top }, (_, i) => top + 1 + i));
+  }
 }, 30_000);

@@ -45,6 +45,8 @@ export interface SubscribeFrame {
   id: number;
   channel: string;
   since?: StreamPosition;
+  /** Late joiners: the `subscribed` reply holds the last `rewind` publications; ignored with `since`. */
+  rewind?: number;
   token?: string;
 }
 export interface UnsubscribeFrame {

@@ -23,9 +23,10 @@ class FieldError extends Error {}
 function isObject(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-function isId(v: unknown): v is number {
+function isPositiveInt(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v > 0;
 }
+const isId = isPositiveInt;
 function fail(message: string): never {
   throw new FieldError(message);
 }
@@ -71,8 +72,11 @@ function parseFields(type: string, o: Obj, id: number): ClientFrame | undefined 
     case "subscribe": {
       const frame: ClientFrame = { type, id, channel: channelField(o) };
       const since = sinceField(o);
+      const rewind = o.rewind;
+      if (rewind !== undefined && !isPositiveInt(rewind)) fail("rewind: expected a positive integer");
       const token = optionalString(o, "token", MAX_TOKEN_LENGTH);
       if (since) frame.since = since;
+      if (rewind !== undefined) frame.rewind = rewind;
       if (token !== undefined) frame.token = token;
       return frame;
     }
@@ -93,8 +97,7 @@ function parseFields(type: string, o: Obj, id: number): ClientFrame | undefined 
       if (since) frame.since = since;
       const limit = o.limit;
       if (limit !== undefined) {
-        if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 1)
-          fail("limit: expected a positive integer");
+        if (!isPositiveInt(limit)) fail("limit: expected a positive integer");
         frame.limit = limit;
       }
       return frame;

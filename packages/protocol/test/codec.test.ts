@@ -41,6 +41,17 @@ describe("decodeClientMessage", () => {
     expect(msg({ type: "connect", id: 1, version: 2 })).toMatch(/^version/);
     expect(msg({ type: "history", id: 1, channel: "a", limit: "10" })).toMatch(/^limit/);
     expect(msg({ type: "publish", id: 1, channel: "a", data: null, key: "" })).toMatch(/^key/);
+    for (const rewind of [0, -1, 1.5, "3", null])
+      expect(msg({ type: "subscribe", id: 1, channel: "a", rewind })).toMatch(/^rewind/);
+  });
+  it("keeps rewind on subscribe, next to since", () => {
+    const since = { epoch: "e", offset: 2 };
+    expect(
+      decodeClientMessage(JSON.stringify({ type: "subscribe", id: 1, channel: "a", rewind: 5, since }))[0],
+    ).toEqual({
+      ok: true,
+      frame: { type: "subscribe", id: 1, channel: "a", since, rewind: 5 },
+    });
   });
   it("accepts data of any JSON type, including null", () => {
     for (const data of [null, 0, "", [], {}, [1, { a: 2 }]])
