@@ -1,5 +1,5 @@
 import { type Client, SwitchboardError } from "@switchboard/client";
-import { createContext, type ReactNode, useContext } from "react";
+import { createContext, createElement, type ReactNode, useContext } from "react";
 
 const ClientContext = createContext<Client | undefined>(undefined);
 
@@ -10,16 +10,16 @@ export interface SwitchboardProviderProps {
 }
 
 /** Makes `client` available to the hooks below it. */
-export function SwitchboardProvider({ client, children }: SwitchboardProviderProps) {
-  return <ClientContext.Provider value={client}>{children}</ClientContext.Provider>;
+export function SwitchboardProvider({ client, children }: SwitchboardProviderProps): ReactNode {
+  return createElement(ClientContext.Provider, { value: client }, children);
 }
 
-/** The client of the nearest `SwitchboardProvider`; throws (BAD_REQUEST) when there is none. */
+/** The client of the nearest `SwitchboardProvider`; throws (INVALID_ARGUMENT) when there is none. */
 export function useClient(): Client {
   const client = useContext(ClientContext);
   if (!client) {
     throw new SwitchboardError(
-      "BAD_REQUEST",
+      "INVALID_ARGUMENT",
       "useClient: no <SwitchboardProvider client={…}> above this component",
     );
   }
