@@ -12,17 +12,19 @@
  */
 import type { ClientInfo, Publication, StreamPosition } from "@switchboard/protocol";
 import { Redis, type RedisOptions } from "ioredis";
-import {
-  type AppendRequest,
-  type AppendResult,
-  type Broker,
-  type BrokerEventHandler,
-  BrokerUnavailableError,
-  type HistoryRequest,
-  type HistoryResult,
+import type {
+  AppendRequest,
+  AppendResult,
+  Broker,
+  BrokerEventHandler,
+  HistoryRequest,
+  HistoryResult,
 } from "../broker.js";
+import { newEpoch } from "../shared/epoch.js";
+import { Fanout, type FanoutTransport } from "../shared/fanout.js";
 import { historyWindow, settleHistory } from "../shared/history-window.js";
-import { decodeBody, decodeFanout, encodeBody, encodeFanoutPresence, newEpoch } from "../shared/publication-body.js";
+import { decodeBody, encodeBody } from "../shared/publication-body.js";
+import { guarded, unavailable } from "../shared/unavailable.js";
 import {
   APPEND_LUA,
   HISTORY_LUA,
@@ -39,7 +41,9 @@ export interface RedisBrokerOptions {
   commandTimeoutMs?: number;
   /** `start()` gives up after this long. */
   connectTimeoutMs?: number;
-  /** Reconnect backoff grows 100 ms per attempt up to this. */
+  /** Reconnect backoff grows by this much per attempt… */
+  reconnectStepMs?: number;
+  /** …up to this. */
   reconnectMaxDelayMs?: number;
   /** How long a channel's epoch and top survive without appends (0 = forever). */
   metaTtlSeconds?: number;
@@ -53,6 +57,7 @@ export const REDIS_BROKER_DEFAULTS = {
   prefix: "sb",
   commandTimeoutMs: 1000,
   connectTimeoutMs: 3000,
+  reconnectStepMs: 100,
   reconnectMaxDelayMs: 1000,
   metaTtlSeconds: 30 * 24 * 3600,
   trim: "exact",
@@ -73,37 +78,34 @@ type Client = Redis & Commands;
 /** Server replies that mean "not now" rather than "bug". */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|OOM)\b/;
 
-function unavailable(error: unknown): Error {
-  if (error instanceof BrokerUnavailableError) return error;
-  const e = error instanceof Error ? error : new Error(String(error));
-  // ReplyError is Redis refusing a well-formed command (script bug, wrong type): not a retry case.
-  if (e.name === "ReplyError" && !TRANSIENT_REPLY.test(e.message)) return e;
-  return new BrokerUnavailableError(`redis: ${e.message}`, { cause: e });
-}
+/** ReplyError is Redis refusing a well-formed command (script bug, wrong type): not a retry case. */
+const isRefusal = (e: Error) => e.name === "ReplyError" && !TRANSIENT_REPLY.test(e.message);
+
+/** Every command goes through here: its failure becomes BrokerUnavailableError unless Redis refused it. */
+const call = <T>(operation: () => Promise<T>): Promise<T> => guarded("redis", operation, isRefusal);
+
+const ms = (seconds: number, min = 0) => String(Math.max(min, Math.round(seconds * 1000)));
 
 export class RedisBroker implements Broker {
   readonly kind = "redis";
   readonly #options: Required<RedisBrokerOptions>;
   readonly #cmd: Client;
   readonly #sub: Redis;
-  /** Switchboard channel → its subscribe in progress or done; also the set to resubscribe. */
-  readonly #subscribed = new Map<string, Promise<void>>();
-  /** pub/sub channel name → Switchboard channel. */
-  readonly #byLive = new Map<string, string>();
+  readonly #fanout: Fanout;
   #onEvent: BrokerEventHandler = () => {};
   #subEverReady = false;
   #closed = false;
 
   constructor(options: RedisBrokerOptions) {
     this.#options = { ...REDIS_BROKER_DEFAULTS, ...options };
-    const { commandTimeoutMs, connectTimeoutMs, reconnectMaxDelayMs } = this.#options;
+    const { commandTimeoutMs, connectTimeoutMs, reconnectStepMs, reconnectMaxDelayMs } = this.#options;
     const common: RedisOptions = {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       connectTimeout: connectTimeoutMs,
-      retryStrategy: (times) => Math.min(times * 100, reconnectMaxDelayMs),
+      retryStrategy: (times) => Math.min(times * reconnectStepMs, reconnectMaxDelayMs),
     };
     this.#cmd = new Redis(this.#options.url, {
       ...common,
@@ -127,7 +129,12 @@ export class RedisBroker implements Broker {
     // Errors surface through command rejections and ready(); an unhandled 'error' event would crash.
     this.#cmd.on("error", () => {});
     this.#sub.on("error", () => {});
-    this.#sub.on("message", (live: string, message: string) => this.#deliver(live, message));
+    this.#fanout = new Fanout(
+      this.#transport(),
+      (channel) => this.#live(channel),
+      (e) => this.#onEvent(e),
+    );
+    this.#sub.on("message", (live: string, message: string) => this.#fanout.receive(live, message));
     this.#sub.on("ready", () => void this.#resubscribe());
   }
 
@@ -138,7 +145,7 @@ export class RedisBroker implements Broker {
     } catch (error) {
       this.#cmd.disconnect();
       this.#sub.disconnect();
-      throw unavailable(error);
+      throw unavailable("redis", error, isRefusal);
     }
   }
 
@@ -153,8 +160,7 @@ export class RedisBroker implements Broker {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#subscribed.clear();
-    this.#byLive.clear();
+    this.#fanout.clear();
     await Promise.allSettled([this.#cmd.quit(), this.#sub.quit()]);
     this.#cmd.disconnect();
     this.#sub.disconnect();
@@ -163,58 +169,50 @@ export class RedisBroker implements Broker {
   async append(request: AppendRequest): Promise<AppendResult> {
     const { channel, history, key } = request;
     const body = encodeBody({ time: Date.now(), data: request.data, info: request.info, key });
-    try {
-      const [epoch, offset, duplicate] = await this.#cmd.sbAppend(
+    const [epoch, offset, duplicate] = await call(() =>
+      this.#cmd.sbAppend(
         this.#key(channel, "meta"),
         this.#key(channel, "hist"),
         this.#key(channel, `k:${key ?? ""}`),
         newEpoch(),
         body,
         String(Math.max(0, Math.floor(history.size))),
-        String(Math.max(0, Math.round(history.ttlSeconds * 1000))),
-        this.#metaTtlMs(),
+        ms(history.ttlSeconds),
+        ms(this.#options.metaTtlSeconds),
         key === undefined ? "0" : "1",
-        String(Math.max(1, Math.round(request.dedupeSeconds * 1000))),
+        ms(request.dedupeSeconds, 1),
         this.#live(channel),
         this.#options.trim === "exact" ? "=" : "~",
-      );
-      return { epoch, offset: Number(offset), duplicate: duplicate === 1 };
-    } catch (error) {
-      throw unavailable(error);
-    }
+      ),
+    );
+    return { epoch, offset: Number(offset), duplicate: duplicate === 1 };
   }
 
   async position(channel: string): Promise<StreamPosition> {
-    try {
-      const [epoch, offset] = await this.#cmd.sbPosition(
+    const [epoch, offset] = await call(() =>
+      this.#cmd.sbPosition(
         this.#key(channel, "meta"),
         this.#key(channel, "hist"),
         newEpoch(),
-        this.#metaTtlMs(),
-      );
-      return { epoch, offset: Number(offset) };
-    } catch (error) {
-      throw unavailable(error);
-    }
+        ms(this.#options.metaTtlSeconds),
+      ),
+    );
+    return { epoch, offset: Number(offset) };
   }
 
   async history(request: HistoryRequest): Promise<HistoryResult> {
     const { channel, since } = request;
-    let reply: [string, number, StreamEntry[]];
-    try {
-      reply = await this.#cmd.sbHistory(
+    const [epoch, top, entries] = await call(() =>
+      this.#cmd.sbHistory(
         this.#key(channel, "meta"),
         this.#key(channel, "hist"),
         newEpoch(),
-        this.#metaTtlMs(),
+        ms(this.#options.metaTtlSeconds),
         since?.epoch ?? "",
         String(since?.offset ?? 0),
         String(Math.max(0, Math.floor(request.limit))),
-      );
-    } catch (error) {
-      throw unavailable(error);
-    }
-    const [epoch, top, entries] = reply;
+      ),
+    );
     const position = { epoch, offset: Number(top) };
     const stored: Publication[] = [];
     for (const [id, fields] of entries) {
@@ -224,72 +222,46 @@ export class RedisBroker implements Broker {
     return settleHistory(position, historyWindow(position, request), stored, request);
   }
 
-  async subscribe(channel: string): Promise<void> {
-    const pending = this.#subscribed.get(channel);
-    if (pending) return pending;
-    const live = this.#live(channel);
-    this.#byLive.set(live, channel);
-    const subscribing = this.#sub.subscribe(live).then(
-      () => undefined,
-      (error: unknown) => {
-        if (this.#subscribed.get(channel) === subscribing) {
-          this.#subscribed.delete(channel);
-          this.#byLive.delete(live);
-        }
-        throw unavailable(error);
-      },
-    );
-    this.#subscribed.set(channel, subscribing);
-    return subscribing;
+  subscribe(channel: string): Promise<void> {
+    return this.#fanout.subscribe(channel);
   }
 
-  async unsubscribe(channel: string): Promise<void> {
-    if (!this.#subscribed.delete(channel)) return;
-    const live = this.#live(channel);
-    this.#byLive.delete(live);
-    // While disconnected there is nothing to undo: reconnect resubscribes only what is still wanted.
-    if (this.#sub.status === "ready") await this.#sub.unsubscribe(live).catch(() => {});
+  unsubscribe(channel: string): Promise<void> {
+    return this.#fanout.unsubscribe(channel);
   }
 
   async presenceAdd(channel: string, info: ClientInfo, ttlSeconds: number): Promise<void> {
     const ttlMs = Math.max(1, Math.round(ttlSeconds * 1000));
-    try {
-      await this.#cmd.sbPresenceAdd(
+    await call(() =>
+      this.#cmd.sbPresenceAdd(
         this.#key(channel, "presence"),
         this.#key(channel, "presence-info"),
         info.client,
         JSON.stringify(info),
         String(Date.now() + ttlMs),
         String(ttlMs),
-      );
-    } catch (error) {
-      throw unavailable(error);
-    }
+      ),
+    );
   }
 
   async presenceRemove(channel: string, info: ClientInfo): Promise<void> {
-    try {
-      await this.#cmd
+    await call(() =>
+      this.#cmd
         .multi()
         .zrem(this.#key(channel, "presence"), info.client)
         .hdel(this.#key(channel, "presence-info"), info.client)
-        .exec();
-    } catch (error) {
-      throw unavailable(error);
-    }
+        .exec(),
+    );
   }
 
   async presenceList(channel: string): Promise<ClientInfo[]> {
-    let raw: (string | null)[];
-    try {
-      raw = await this.#cmd.sbPresenceList(
+    const raw = await call(() =>
+      this.#cmd.sbPresenceList(
         this.#key(channel, "presence"),
         this.#key(channel, "presence-info"),
         String(Date.now()),
-      );
-    } catch (error) {
-      throw unavailable(error);
-    }
+      ),
+    );
     return raw.flatMap((text) => {
       if (!text) return [];
       const info = parseInfo(text);
@@ -297,16 +269,8 @@ export class RedisBroker implements Broker {
     });
   }
 
-  async announce(event: { type: "join" | "leave"; channel: string; info: ClientInfo }): Promise<void> {
-    try {
-      await this.#cmd.publish(this.#live(event.channel), encodeFanoutPresence(event.type, event.info));
-    } catch (error) {
-      throw unavailable(error);
-    }
-  }
-
-  #metaTtlMs(): string {
-    return String(Math.max(0, Math.round(this.#options.metaTtlSeconds * 1000)));
+  announce(event: { type: "join" | "leave"; channel: string; info: ClientInfo }): Promise<void> {
+    return this.#fanout.announce(event);
   }
 
   #key(channel: string, suffix: string): string {
@@ -314,15 +278,23 @@ export class RedisBroker implements Broker {
   }
 
   #live(channel: string): string {
-    return `${this.#options.prefix}:{${channel}}:live`;
+    return this.#key(channel, "live");
   }
 
-  #deliver(live: string, message: string): void {
-    const channel = this.#byLive.get(live);
-    const m = channel === undefined ? null : decodeFanout(message);
-    if (!m || channel === undefined) return;
-    if (m.type === "pub") this.#onEvent({ type: "pub", channel, epoch: m.epoch, publication: m.publication });
-    else this.#onEvent({ type: m.type, channel, info: m.info });
+  /** Live events over plain pub/sub: SUBSCRIBE on the subscriber connection, PUBLISH on the command one. */
+  #transport(): FanoutTransport {
+    return {
+      listen: async (topic) => {
+        await call(() => this.#sub.subscribe(topic));
+      },
+      // While disconnected there is nothing to undo: reconnect listens only to what is still wanted.
+      unlisten: async (topic) => {
+        if (this.#sub.status === "ready") await this.#sub.unsubscribe(topic).catch(() => {});
+      },
+      send: async (topic, text) => {
+        await call(() => this.#cmd.publish(topic, text));
+      },
+    };
   }
 
   /** On every (re)connect of the subscriber: subscribe to what is wanted, then ask for a resync. */
@@ -330,14 +302,14 @@ export class RedisBroker implements Broker {
     const first = !this.#subEverReady;
     this.#subEverReady = true;
     if (first || this.#closed) return;
-    const lives = [...this.#byLive.keys()];
+    const topics = this.#fanout.topics();
     try {
-      if (lives.length > 0) await this.#sub.subscribe(...lives);
+      if (topics.length > 0) await this.#sub.subscribe(...topics);
     } catch {
       // The connection dropped again; the next 'ready' retries.
       return;
     }
-    this.#onEvent({ type: "resync" });
+    this.#fanout.resync();
   }
 }
 
