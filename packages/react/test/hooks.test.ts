@@ -88,6 +88,16 @@ function wrapper(c: Client, strict: boolean) {
   };
 }
 
+function Feed({ id, channel, seen }: { id: string; channel: string; seen: Record<string, ChannelView> }) {
+  seen[id] = useChannel(channel);
+  return null;
+}
+
+function Presence({ channel }: { channel: string }) {
+  usePresence(channel);
+  return null;
+}
+
 const texts = (view: ChannelView) => view.messages.map((m) => (m.data as { text: string }).text);
 
 describe("@switchboard/react hooks over a real hub", () => {
@@ -125,14 +135,6 @@ describe("@switchboard/react hooks over a real hub", () => {
     const channel = freshChannel();
     const c = client("shared");
     const seen: Record<string, ChannelView> = {};
-    function Feed({ id }: { id: string }) {
-      seen[id] = useChannel(channel);
-      return null;
-    }
-    function Presence() {
-      usePresence(channel);
-      return null;
-    }
     const tree = (ids: string[]) =>
       createElement(
         StrictMode,
@@ -140,8 +142,8 @@ describe("@switchboard/react hooks over a real hub", () => {
         createElement(
           SwitchboardProvider,
           { client: c },
-          createElement(Presence),
-          ...ids.map((id) => createElement(Feed, { key: id, id })),
+          createElement(Presence, { channel }),
+          ...ids.map((id) => createElement(Feed, { key: id, id, channel, seen })),
         ),
       );
     const view = render(tree(["a", "b"]));
