@@ -15,14 +15,26 @@ export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorC
 
 export type SwitchboardErrorCode = ErrorCode | ClientErrorCode;
 
+/** Marks errors of every copy of the package (see hasInstance below). */
+const ERROR_BRAND = Symbol.for("switchboard.error");
+
 /** Every error the client reports: a stable `code` plus a human message. */
 export class SwitchboardError extends Error {
+  /**
+   * A page may hold two compatible copies of the package sharing one client (getSharedClient):
+   * errors made by the other copy's class still pass `instanceof SwitchboardError`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && ERROR_BRAND in value;
+  }
+
   override readonly name = "SwitchboardError";
   readonly code: SwitchboardErrorCode;
 
   constructor(code: SwitchboardErrorCode, message: string) {
     super(message);
     this.code = code;
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
   }
 }
 

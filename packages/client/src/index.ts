@@ -6,5 +6,11 @@ export { clientDefaults } from "./defaults.js";
 export type { Listener, Unsubscribe } from "./emitter.js";
 export { ClientErrorCode, SwitchboardError, type SwitchboardErrorCode } from "./errors.js";
 export * from "./federation/switchboard-shared.js";
-export { getSharedClient, resetSharedClient } from "./shared-client.js";
+export {
+  areCompatibleVersions,
+  getSharedClient,
+  PAGE_CLIENT_KEY,
+  type PageClientRecord,
+  resetSharedClient,
+} from "./shared-client.js";
 export type * from "./types.js";

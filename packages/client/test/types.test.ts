@@ -73,7 +73,9 @@ describe("types", () => {
   });
 
   it("error codes are the protocol's plus the client's", () => {
-    expectTypeOf<SwitchboardErrorCode>().toEqualTypeOf<ErrorCode | "TIMEOUT" | "CLOSED">();
+    expectTypeOf<SwitchboardErrorCode>().toEqualTypeOf<
+      ErrorCode | "TIMEOUT" | "CLOSED" | "INVALID_ARGUMENT" | "INCOMPATIBLE_VERSION"
+    >();
     expectTypeOf<SwitchboardError["code"]>().toEqualTypeOf<SwitchboardErrorCode>();
   });
 
