@@ -1,4 +1,4 @@
-/** The static server behind `switchboard start`: caching and CORS rules for federated entries. */
+/** The static server behind `switchboard start`: caching and CORS rules for federated entries (abuse: static-server-abuse.test.ts). */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,13 +43,21 @@ describe("serveApp", () => {
     expect(app.url).toBe(`http://127.0.0.1:${app.port}`);
   });
 
-  it("serves remote entries cross-origin and never stale", async () => {
+  it("serves remote entries cross-origin and never stale; its pages same-origin only", async () => {
     for (const path of ["/remoteEntry.js", "/mf-manifest.json", "/main.js", "/index.html", "/"]) {
       const response = await get(path);
       expect(response.status, path).toBe(200);
-      expect(response.headers.get("access-control-allow-origin"), path).toBe("*");
+      const page = path.endsWith("/") || path.endsWith(".html");
+      expect(response.headers.get("access-control-allow-origin"), path).toBe(page ? null : "*");
+      expect(response.headers.get("cross-origin-resource-policy"), path).toBe(
+        page ? "same-origin" : "cross-origin",
+      );
       expect(response.headers.get("cache-control"), path).toBe("no-cache");
+      expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
     }
+    expect((await get("/")).headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+    expect((await get("/config.json")).headers.get("access-control-allow-origin")).toBeNull();
     expect((await get("/remoteEntry.js")).headers.get("content-type")).toMatch(/javascript/);
   });
 
@@ -63,8 +71,8 @@ describe("serveApp", () => {
   it("serves /config.json generated per request", async () => {
     const first = await get("/config.json");
     expect(first.headers.get("cache-control")).toBe("no-store");
-    expect(await first.json()).toEqual({ hubUrl: "ws://h/ws", hits: 1 });
-    expect(await (await get("/config.json")).json()).toEqual({ hubUrl: "ws://h/ws", hits: 2 });
+    const { hits: before } = await first.json();
+    expect(await (await get("/config.json")).json()).toEqual({ hubUrl: "ws://h/ws", hits: before + 1 });
   });
 
   it("answers preflights, refuses writes, hides dotfiles, 404s the rest", async () => {
