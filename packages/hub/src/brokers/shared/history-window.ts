@@ -38,6 +38,7 @@ export function historyWindow(position: StreamPosition, request: WindowRequest):
   const from = since.offset + 1;
   const possible =
     since.epoch === position.epoch &&
+    Number.isInteger(since.offset) &&
     since.offset >= 0 &&
     since.offset <= top &&
     (from > top || from >= oldest);

@@ -19,6 +19,7 @@ import {
   type HistoryRequest,
   type HistoryResult,
 } from "../broker.js";
+import { unavailable as toUnavailable } from "../shared/unavailable.js";
 import { PresenceMap } from "./presence-map.js";
 import { type AppendItem, type AppendOutcome, SqliteStore } from "./sqlite-store.js";
 
@@ -50,14 +51,11 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-function unavailable(error: unknown): BrokerUnavailableError {
-  if (error instanceof BrokerUnavailableError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new BrokerUnavailableError(`sqlite: ${message}`, { cause: error });
-}
+/** Every SQLite failure is "not now" (busy, full, closed file): UNAVAILABLE, never INTERNAL. */
+const unavailable = (error: unknown) => toUnavailable("sqlite", error);
 
 export class SqliteBroker implements Broker {
-  readonly kind = "memory";
+  readonly kind = "sqlite";
   private readonly options: Required<Omit<SqliteBrokerOptions, "maxBytes">> & { maxBytes?: number };
   private store: SqliteStore | undefined;
   private onEvent: BrokerEventHandler | undefined;
@@ -143,7 +141,7 @@ export class SqliteBroker implements Broker {
   async history(request: HistoryRequest): Promise<HistoryResult> {
     const store = this.open();
     try {
-      return store.history(request.channel, request.since, request.limit, request.history, Date.now());
+      return store.history(request, Date.now());
     } catch (error) {
       throw unavailable(error);
     }

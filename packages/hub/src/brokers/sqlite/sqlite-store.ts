@@ -3,10 +3,11 @@
  * operations on them. It knows nothing about events, batching or promises (sqlite-broker.ts does);
  * every method may throw better-sqlite3's errors, which the broker maps to BrokerUnavailableError.
  */
-import { randomBytes } from "node:crypto";
 import type { ClientInfo, Json, Publication, StreamPosition } from "@switchboard/protocol";
 import Database from "better-sqlite3";
-import type { HistoryPolicy } from "../broker.js";
+import type { HistoryPolicy, HistoryRequest, HistoryResult } from "../broker.js";
+import { newEpoch } from "../shared/epoch.js";
+import { historyWindow, settleHistory } from "../shared/history-window.js";
 
 /** Bumped when the schema changes, so an old binary refuses a newer file instead of corrupting it. */
 const SCHEMA_VERSION = 1;
@@ -53,11 +54,6 @@ export interface AppendOutcome extends StreamPosition {
   duplicate: boolean;
 }
 
-export interface HistoryPage extends StreamPosition {
-  publications: Publication[];
-  complete: boolean;
-}
-
 interface ChannelRow {
   epoch: string;
   top: number;
@@ -75,11 +71,6 @@ interface PublicationRow {
   key: string | null;
 }
 
-/** Opaque and random, so a channel recreated from a lost file never reuses an old epoch. */
-function newEpoch(): string {
-  return Array.from(randomBytes(8), (byte) => (byte % 36).toString(36)).join("");
-}
-
 function toPublication(row: PublicationRow): Publication {
   const publication: Publication = { offset: row.offset, data: JSON.parse(row.data) as Json, time: row.time };
   if (row.info !== null) publication.info = JSON.parse(row.info) as ClientInfo;
@@ -91,13 +82,7 @@ export class SqliteStore {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly appendTx: (items: AppendItem[], now: number) => AppendOutcome[];
-  private readonly historyTx: (
-    channel: string,
-    since: StreamPosition | undefined,
-    limit: number,
-    policy: HistoryPolicy,
-    now: number,
-  ) => HistoryPage;
+  private readonly historyTx: (request: HistoryRequest, now: number) => HistoryResult;
 
   constructor(path: string, options: { maxBytes?: number; busyTimeoutMs: number }) {
     this.db = new Database(path, { timeout: options.busyTimeoutMs });
@@ -144,11 +129,8 @@ export class SqliteStore {
         )
         .pluck(),
       trim: db.prepare<[string, number]>('DELETE FROM publications WHERE channel = ? AND "offset" < ?'),
-      after: db.prepare<[string, number, number], PublicationRow>(
-        'SELECT "offset" AS offset, data, info, time, key FROM publications WHERE channel = ? AND "offset" > ? ORDER BY "offset" LIMIT ?',
-      ),
-      newest: db.prepare<[string, number, number], PublicationRow>(
-        'SELECT "offset" AS offset, data, info, time, key FROM publications WHERE channel = ? AND "offset" >= ? ORDER BY "offset" DESC LIMIT ?',
+      range: db.prepare<[string, number, number], PublicationRow>(
+        'SELECT "offset" AS offset, data, info, time, key FROM publications WHERE channel = ? AND "offset" BETWEEN ? AND ? ORDER BY "offset"',
       ),
       sweepKeys: db.prepare<[number, number]>(
         "DELETE FROM idempotency WHERE (channel, key) IN (SELECT channel, key FROM idempotency WHERE expires <= ? LIMIT ?)",
@@ -157,15 +139,7 @@ export class SqliteStore {
     const appendTx = db.transaction((items: AppendItem[], now: number) => this.appendAll(items, now));
     // IMMEDIATE takes the write lock up front: offsets are read and written in one critical section.
     this.appendTx = (items, now) => appendTx.immediate(items, now);
-    this.historyTx = db.transaction(
-      (
-        channel: string,
-        since: StreamPosition | undefined,
-        limit: number,
-        policy: HistoryPolicy,
-        now: number,
-      ) => this.readHistory(channel, since, limit, policy, now),
-    );
+    this.historyTx = db.transaction((request: HistoryRequest, now: number) => this.readHistory(request, now));
   }
 
   get open(): boolean {
@@ -190,14 +164,9 @@ export class SqliteStore {
     return { epoch: row.epoch, offset: row.top };
   }
 
-  history(
-    channel: string,
-    since: StreamPosition | undefined,
-    limit: number,
-    policy: HistoryPolicy,
-    now: number,
-  ): HistoryPage {
-    return this.historyTx(channel, since, limit, policy, now);
+  /** The engine-neutral history rules (shared/history-window.ts), over this channel's rows. */
+  history(request: HistoryRequest, now: number): HistoryResult {
+    return this.historyTx(request, now);
   }
 
   /** Deletes up to `max` expired idempotency records; returns how many it deleted. */
@@ -246,37 +215,27 @@ export class SqliteStore {
   }
 
   /**
-   * The oldest offset history still serves (top + 1 when it serves none). Rows below it may
-   * still be on disk — TTL trimming is lazy, done on the channel's next append — but are never served.
+   * Rows below this offset are deleted on append (top + 1 when history keeps none). TTL trimming
+   * is lazy — done on the channel's next append — so expired rows may wait on disk; reads filter
+   * them (settleHistory). `ttlSeconds <= 0` means no time limit, as there.
    */
   private floor(channel: string, top: number, policy: HistoryPolicy, now: number): number {
     const bySize = top - Math.max(0, Math.floor(policy.size)) + 1;
-    const byTime = this.stmt.firstLive.get(channel, now - policy.ttlSeconds * 1000) ?? top + 1;
+    const byTime =
+      policy.ttlSeconds > 0
+        ? (this.stmt.firstLive.get(channel, now - policy.ttlSeconds * 1000) ?? top + 1)
+        : 1;
     return Math.max(1, bySize, byTime);
   }
 
-  private readHistory(
-    channel: string,
-    since: StreamPosition | undefined,
-    limit: number,
-    policy: HistoryPolicy,
-    now: number,
-  ): HistoryPage {
-    const { epoch, top } = this.ensureChannel(channel);
-    const floor = this.floor(channel, top, policy, now);
-    const count = Math.max(0, Math.floor(limit));
-    if (!since) {
-      const rows = count > 0 ? this.stmt.newest.all(channel, floor, count) : [];
-      return { epoch, offset: top, publications: rows.reverse().map(toPublication), complete: true };
-    }
-    const complete =
-      since.epoch === epoch &&
-      Number.isInteger(since.offset) &&
-      since.offset >= 0 &&
-      since.offset <= top &&
-      (since.offset === top || since.offset + 1 >= floor);
-    if (!complete) return { epoch, offset: top, publications: [], complete: false };
-    const rows = count > 0 && since.offset < top ? this.stmt.after.all(channel, since.offset, count) : [];
-    return { epoch, offset: top, publications: rows.map(toPublication), complete: true };
+  private readHistory(request: HistoryRequest, now: number): HistoryResult {
+    const { epoch, top } = this.ensureChannel(request.channel);
+    const position = { epoch, offset: top };
+    const window = historyWindow(position, request);
+    const rows =
+      window.possible && window.from <= window.to
+        ? this.stmt.range.all(request.channel, window.from, window.to)
+        : [];
+    return settleHistory(position, window, rows.map(toPublication), request, now);
   }
 }
