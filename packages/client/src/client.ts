@@ -155,6 +155,9 @@ class SwitchboardClient implements Client {
     if (existing) return existing;
     if (!isValidChannel(channel))
       throw new SwitchboardError("INVALID_ARGUMENT", `invalid channel name "${channel}"`);
+    const { rewind } = options;
+    if (rewind !== undefined && !(Number.isSafeInteger(rewind) && rewind >= 1))
+      throw new SwitchboardError("INVALID_ARGUMENT", `rewind: a whole number ≥ 1 expected, got ${rewind}`);
     const sub = new ChannelSubscription(channel, this.host, options);
     this.subscriptions.set(channel, sub);
     if (this.connection.state === "connected") sub.connected();

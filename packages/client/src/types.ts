@@ -124,6 +124,13 @@ export type SubscriptionState = "subscribing" | "subscribed" | "unsubscribed";
 export interface SubscribeOptions {
   /** Resume from a stored position (recovery); the hub answers recovered true or false. */
   since?: StreamPosition;
+  /**
+   * Late join: open with the channel's last K publications (1 ≤ K ≤ the namespace's history
+   * size), delivered as ordinary `publication` events before the live ones, with no gap or
+   * duplicate. Asked on the first subscribe only (resubscribes resume from the position);
+   * ignored with `since`.
+   */
+  rewind?: number;
   /** Channel token sent with `subscribe`. */
   token?: TokenSource;
 }

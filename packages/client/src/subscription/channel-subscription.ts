@@ -177,10 +177,13 @@ export class ChannelSubscription implements Subscription {
     if (!this.host.connected) return;
     if (unsubscribeFirst) this.host.request({ type: "unsubscribe", channel: this.channel }, ignoreReply);
     const since = this.stream.position ?? this.options.since;
+    // Only until the first `subscribed`: from then on the position exists and resubscribes resume.
+    const rewind = since ? undefined : this.options.rewind;
     const send = (token: string | undefined): void => {
       if (gen !== this.generation || !this.host.connected) return;
       const frame: RequestFrame = { type: "subscribe", channel: this.channel };
       if (since) frame.since = { epoch: since.epoch, offset: since.offset };
+      else if (rewind !== undefined) frame.rewind = rewind;
       if (token !== undefined) frame.token = token;
       const sent = this.host.request(frame, {
         reply: (reply) => gen === this.generation && this.onSubscribed(reply, since),
@@ -216,8 +219,11 @@ export class ChannelSubscription implements Subscription {
     const gen = this.generation;
     const resumed = since !== undefined;
     const recovered = resumed && reply.recovered;
-    // Recovery continues from where we were; anything else starts at the hub's top.
+    // Recovery continues from where we were; a rewind from just before the last K (the reply holds
+    // them, and live pubs continue after them); anything else starts at the hub's top.
+    const rewound = !resumed ? reply.publications[0] : undefined;
     if (recovered && since) this.stream.reset({ epoch: reply.epoch, offset: since.offset });
+    else if (rewound) this.stream.reset({ epoch: reply.epoch, offset: rewound.offset - 1 });
     else this.stream.reset({ epoch: reply.epoch, offset: reply.offset });
     this.stream.noteTop(reply.offset);
     this.events.emit("subscribed", {
@@ -241,7 +247,7 @@ export class ChannelSubscription implements Subscription {
       if (gen !== this.generation) return;
       this.delivery.settle(true);
     }
-    if (recovered) this.deliver(reply.publications);
+    if (recovered || rewound) this.deliver(reply.publications);
     this.deliver([]);
     this.delivery.settle(false);
     this.gaps.check();
