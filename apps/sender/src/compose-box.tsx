@@ -1,7 +1,7 @@
-import { getSharedClient } from "@switchboard/client";
+import { useConnectionState, usePublish } from "@switchboard/react";
 import { type FormEvent, type KeyboardEvent, useId, useState } from "react";
-import { sendMessage } from "./send-message.js";
-import { offlineReason, useConnection } from "./use-connection.js";
+import { offlineReason } from "./offline-reason.js";
+import { chatData } from "./send-message.js";
 
 export interface ComposeBoxProps {
   channel: string;
@@ -10,8 +10,8 @@ export interface ComposeBoxProps {
 
 /** Textbox "Message" + button "Send". Enter sends, Shift+Enter adds a line; no sending while offline. */
 export function ComposeBox({ channel, author }: ComposeBoxProps) {
-  const client = getSharedClient();
-  const connection = useConnection(client);
+  const connection = useConnectionState();
+  const publish = usePublish(channel);
   const [text, setText] = useState("");
   const [error, setError] = useState<string | undefined>(undefined);
   const statusId = useId();
@@ -23,7 +23,7 @@ export function ComposeBox({ channel, author }: ComposeBoxProps) {
     // Cleared at once: the receiver already shows the message as pending, so the box is free.
     setText("");
     setError(undefined);
-    sendMessage(value, { channel, author }).catch((e: unknown) => {
+    publish(chatData(value, author)).catch((e: unknown) => {
       setError(`Not sent: ${e instanceof Error ? e.message : String(e)}`);
       setText((current) => (current === "" ? value : current));
     });

@@ -28,6 +28,12 @@ export function setSendDefaults(next: { channel?: string | undefined; author?: s
   if (next.author !== undefined) defaults.author = next.author.trim() || undefined;
 }
 
+/** The chat payload for `text` (apps/receiver/src/chat-data.ts reads it). */
+export function chatData(text: string, author: string | undefined): PublishData {
+  const name = author?.trim();
+  return name ? { text, author: name } : { text };
+}
+
 /**
  * Publishes a message through the page's shared client and resolves with the position the hub
  * acknowledged. In-page subscribers (the receiver) see it at once, marked pending.
@@ -38,7 +44,7 @@ export function sendMessage(message: OutgoingMessage, options: SendOptions = {})
   let data: PublishData;
   if (typeof message === "string") {
     if (message.trim() === "") return Promise.reject(new TypeError("sendMessage: the message is empty"));
-    data = author === undefined ? { text: message } : { text: message, author };
+    data = chatData(message, author);
   } else if (message !== null && typeof message === "object" && !Array.isArray(message)) {
     data = author === undefined || "author" in message ? message : { author, ...message };
   } else {

@@ -25,6 +25,10 @@ const CSS = `
 .sb-compose-send:hover:not(:disabled){filter:brightness(1.08)}
 .sb-compose-send:focus-visible{outline:2px solid var(--sb-accent,#3157d5);outline-offset:2px}
 .sb-compose-send:disabled{background:var(--sb-disabled,#aab2c0);cursor:not-allowed}
+.sb-alert{margin:0;padding:14px 16px;border-radius:var(--sb-radius-sm,8px);background:#fde4e1;color:#7a1d12;
+  font-size:.88rem;line-height:1.45}
+.sb-alert strong{display:block;margin-bottom:4px}
+.sb-alert p{margin:0;overflow-wrap:anywhere}
 `;
 
 export function injectStyles(doc: Document = document): void {

@@ -1,7 +1,14 @@
 export type { ChannelMessage, ChannelView, DeliveryStatus } from "./channel-log.js";
 export { SwitchboardProvider, type SwitchboardProviderProps, useClient } from "./context.js";
 export { reactDefaults } from "./defaults.js";
+export {
+  NOT_CONFIGURED,
+  type PageClientOptions,
+  type PageClientResult,
+  resolvePageClient,
+} from "./page-client.js";
 export type { ChannelSubscribeOptions } from "./subscription-registry.js";
+export { SwitchboardAlert, type SwitchboardAlertProps } from "./switchboard-alert.js";
 export { type UseChannelOptions, useChannel } from "./use-channel.js";
 export { type ConnectionView, useConnectionState } from "./use-connection-state.js";
 export { type PresenceView, usePresence } from "./use-presence.js";
