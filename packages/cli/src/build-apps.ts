@@ -1,12 +1,12 @@
 /**
- * Builds the front-end apps (webpack, production) when their output is missing or older than
- * what goes into it: the app's sources and config, and the built client it bundles. One build at
+ * Builds the front-end apps (webpack, production) when their output is missing or was built from
+ * other inputs: the app's sources and config, and the built packages it bundles. One build at
  * a time per checkout (a lock folder), so `switchboard start` and a test run never write the same
  * dist/ at once.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -33,7 +33,10 @@ export interface BuildResult {
   ms: number;
 }
 
-/** Written last into dist/ by a successful build; its mtime is "built at". Dotfiles are not served. */
+/**
+ * Written into dist/ after a build we ran or checked: the fingerprint of the inputs it was built
+ * from. Dotfiles are not served.
+ */
 const STAMP = ".switchboard-build";
 const LOCK_STALE_MS = 10 * 60_000;
 
@@ -44,6 +47,11 @@ export function defaultAppsDir(): string {
 
 export function appDist(appsDir: string, app: AppName): string {
   return join(appsDir, app, "dist");
+}
+
+/** The file a finished build of this app always has. */
+function entryFile(app: AppName): string {
+  return app === "host" ? "index.html" : "remoteEntry.js";
 }
 
 export async function buildApps(options: BuildAppsOptions = {}): Promise<BuildResult[]> {
@@ -57,13 +65,16 @@ export async function buildApps(options: BuildAppsOptions = {}): Promise<BuildRe
     for (const app of apps) {
       const started = Date.now();
       const dist = appDist(appsDir, app);
-      if (!options.force && !isStale(appsDir, app)) {
+      const state = buildState(appsDir, app);
+      if (!options.force && !state.stale) {
+        // Built by `npm run build` (no stamp yet): remember what it was built from.
+        if (state.adopted) writeFileSync(join(dist, STAMP), `${state.fingerprint}\n`);
         results.push({ app, dist, built: false, ms: 0 });
         continue;
       }
-      log(`building ${app}…`);
+      log(`building ${app} (${options.force ? "forced" : state.reason})…`);
       await runWebpack(join(appsDir, app));
-      writeFileSync(join(dist, STAMP), `${new Date().toISOString()}\n`);
+      writeFileSync(join(dist, STAMP), `${buildState(appsDir, app).fingerprint}\n`);
       const ms = Date.now() - started;
       log(`built ${app} in ${(ms / 1000).toFixed(1)} s`);
       results.push({ app, dist, built: true, ms });
@@ -74,34 +85,99 @@ export async function buildApps(options: BuildAppsOptions = {}): Promise<BuildRe
   return results;
 }
 
-/** True when dist/ is missing or any input is newer than the last successful build. */
+export interface BuildState {
+  stale: boolean;
+  /** Why it is stale, for the log line. */
+  reason: string;
+  /** Hash of every input file's path and content. */
+  fingerprint: string;
+  /** Current without a matching stamp: the output is newer than every input (`npm run build`). */
+  adopted: boolean;
+}
+
+/**
+ * Whether dist/ must be rebuilt. Current when its stamp holds the inputs' fingerprint (contents,
+ * so a `tsc -b` that rewrites identical files changes nothing), or — no stamp, as after
+ * `npm run build`, which does not write one — when the output is newer than every input.
+ */
+export function buildState(appsDir: string, app: AppName): BuildState {
+  const dist = appDist(appsDir, app);
+  const { fingerprint, newestMs } = fingerprintInputs(inputsOf(appsDir, app));
+  const state = (stale: boolean, reason: string, adopted = false) => ({
+    stale,
+    reason,
+    fingerprint,
+    adopted,
+  });
+  if (!existsSync(join(dist, entryFile(app)))) return state(true, `no ${entryFile(app)} yet`);
+  const stamp = readSafe(join(dist, STAMP))?.trim();
+  if (stamp === fingerprint) return state(false, "current");
+  const builtMs = newestOutputMtime(dist);
+  if (builtMs > newestMs) return state(false, "current", true);
+  return state(true, stamp ? "sources changed since the last build" : "sources newer than the output");
+}
+
+/** True when dist/ is missing or its inputs changed since it was built. */
 export function isStale(appsDir: string, app: AppName): boolean {
-  const stamp = join(appDist(appsDir, app), STAMP);
-  if (!existsSync(stamp)) return true;
-  const builtAt = statSync(stamp).mtimeMs;
+  return buildState(appsDir, app).stale;
+}
+
+function inputsOf(appsDir: string, app: AppName): string[] {
   const root = resolve(appsDir, "..");
-  const inputs = [
+  return [
     join(appsDir, app, "src"),
     join(appsDir, app, "webpack.config.cjs"),
     join(appsDir, "webpack-shared.cjs"),
     join(appsDir, app, "package.json"),
-    // Bundled into every app: a rebuilt client means rebuilt apps.
-    join(root, "packages", "client", "dist"),
-    join(root, "packages", "protocol", "dist"),
+    // Bundled into the apps: rebuilt packages mean rebuilt apps.
+    ...["client", "protocol", "react"].map((name) => join(root, "packages", name, "dist")),
   ];
-  return inputs.some((input) => newestMtime(input) > builtAt);
 }
 
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stats = statSync(path);
-  if (!stats.isDirectory()) return stats.mtimeMs;
-  let newest = stats.mtimeMs;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.name === "node_modules") continue;
-    newest = Math.max(newest, newestMtime(join(path, entry.name)));
-  }
+function fingerprintInputs(inputs: readonly string[]): { fingerprint: string; newestMs: number } {
+  const hash = createHash("sha256");
+  let newestMs = 0;
+  const visit = (path: string) => {
+    if (!existsSync(path)) return;
+    const stats = statSync(path);
+    if (stats.isDirectory()) {
+      for (const entry of readdirSync(path).sort()) {
+        if (entry !== "node_modules" && !entry.endsWith(".tsbuildinfo")) visit(join(path, entry));
+      }
+      return;
+    }
+    newestMs = Math.max(newestMs, stats.mtimeMs);
+    hash.update(path).update("\0").update(readFileSync(path)).update("\0");
+  };
+  for (const input of inputs) visit(input);
+  return { fingerprint: hash.digest("hex"), newestMs };
+}
+
+/**
+ * The newest file of the output. webpack skips writing an asset whose content did not change, but
+ * a build after a change rewrites at least the entry (it lists the chunks' hashes); a build that
+ * changed nothing leaves it old: then one extra build, which stamps.
+ */
+function newestOutputMtime(dist: string): number {
+  let newest = 0;
+  const visit = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.name === STAMP) continue;
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+  };
+  visit(dist);
   return newest;
+}
+
+function readSafe(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function runWebpack(appDir: string): Promise<void> {
