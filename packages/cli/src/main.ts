@@ -24,7 +24,12 @@ program
   .option("--port <port>", "port for HTTP and WebSocket", parsePort, 7700)
   .option("--host <host>", "address to bind", "127.0.0.1")
   .option("--data <dir>", "embedded store folder (SQLite), created if missing", "./data")
-  .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
+  .option(
+    "--broker <spec>",
+    "sqlite (alias memory) | redis://HOST:PORT | nats://HOST:PORT",
+    parseBroker,
+    "sqlite",
+  )
   .option("--node <name>", "node id reported in `connected` (default: generated)")
   .option("--config <file>", "JSON config (keys in docs/operations.md); flags override it")
   .option("--prefix <prefix>", "key / subject prefix in a shared Redis or NATS (default sb)", parsePrefix)
@@ -41,7 +46,12 @@ program
   .option("--hub-port <port>", "hub port (default 7700; a free port with --port-base 0)", parsePort)
   .option("--host <host>", "address to bind", "127.0.0.1")
   .option("--data <dir>", "embedded store folder (SQLite)", "./data")
-  .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
+  .option(
+    "--broker <spec>",
+    "sqlite (alias memory) | redis://HOST:PORT | nats://HOST:PORT",
+    parseBroker,
+    "sqlite",
+  )
   .option("--config <file>", "hub config JSON")
   .option(
     "--hub-url <url>",
@@ -71,7 +81,12 @@ program
   .option("--rate <n>", "publishes per second in the fixed-rate phase", parsePositiveInt, 100)
   .option("--seconds <n>", "length of each phase", parsePositiveInt, 5)
   .option("--payload <bytes>", "approximate size of each publication's data", parsePositiveInt, 100)
-  .option("--broker <spec>", "memory | redis://HOST:PORT | nats://HOST:PORT", parseBroker, "memory")
+  .option(
+    "--broker <spec>",
+    "sqlite (alias memory) | redis://HOST:PORT | nats://HOST:PORT",
+    parseBroker,
+    "sqlite",
+  )
   .option(
     "--nodes <n>",
     "hub processes, subscribers split across them (> 1: Redis or NATS)",

@@ -5,9 +5,11 @@
  * hub --hub-port (7700); BASE 0 puts everything on free ports (tests).
  */
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { type RunningHub, startHub } from "@switchboard/hub";
 import { appDist, buildApps, defaultAppsDir } from "./build-apps.js";
 import { readConfigFile, stopOnSignals } from "./hub-command.js";
+import { fileIntegrity, type RemoteConfigEntry, remoteConfigEntry } from "./remote-integrity.js";
 import { type ServedApp, serveApp } from "./serve-apps.js";
 
 export interface StartOptions {
@@ -48,6 +50,11 @@ export interface RunningSystem {
   /** Each remote's entry, as the host page is told in /config.json. */
   readonly senderEntry: string;
   readonly receiverEntry: string;
+  /**
+   * What /config.json says of each remote: `{ entry, integrity }` when the entry is the one this
+   * command serves (pinned to its bytes as built), the plain URL when it is deployed elsewhere.
+   */
+  readonly remotes: { readonly sender: RemoteConfigEntry; readonly receiver: RemoteConfigEntry };
   /** What the page connects to. */
   readonly hubUrl: string;
   /** The hub this command started (absent with `hubUrl`). */
@@ -83,7 +90,7 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
         port: options.hubPort ?? (portBase === 0 ? 0 : 7700),
         host,
         dataDir: options.data ?? "./data",
-        broker: options.broker ?? "memory",
+        broker: options.broker ?? "sqlite",
         config,
         logLevel: options.logLevel ?? "warn",
         ...(devApiKey ? { apiKey: devApiKey } : {}),
@@ -97,27 +104,42 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
     started.push(sender);
     const receiver = await serveApp({ dir: appDist(appsDir, "receiver"), port: portAt(2), host });
     started.push(receiver);
-    const senderEntry =
-      options.senderUrl ??
-      env("SWITCHBOARD_SENDER_URL") ??
-      `http://${publicHost}:${sender.port}/remoteEntry.js`;
-    const receiverEntry =
-      options.receiverUrl ??
-      env("SWITCHBOARD_RECEIVER_URL") ??
-      `http://${publicHost}:${receiver.port}/remoteEntry.js`;
+    const localEntry = (server: ServedApp) => `http://${publicHost}:${server.port}/remoteEntry.js`;
+    const senderOverride = options.senderUrl ?? env("SWITCHBOARD_SENDER_URL");
+    const receiverOverride = options.receiverUrl ?? env("SWITCHBOARD_RECEIVER_URL");
+    const senderEntry = senderOverride ?? localEntry(sender);
+    const receiverEntry = receiverOverride ?? localEntry(receiver);
+    // Pinned as built: a remoteEntry.js changed on disk (or on the wire) afterwards is refused by
+    // the page. A remote deployed elsewhere is not ours to pin.
+    const pin = (app: "sender" | "receiver", entry: string, override: string | undefined) =>
+      remoteConfigEntry(
+        entry,
+        override === undefined ? fileIntegrity(join(appDist(appsDir, app), "remoteEntry.js")) : undefined,
+      );
+    const remotes = {
+      sender: pin("sender", senderEntry, senderOverride),
+      receiver: pin("receiver", receiverEntry, receiverOverride),
+    };
     const hostApp = await serveApp({
       dir: appDist(appsDir, "host"),
       port: portAt(0),
       host,
-      configJson: { hubUrl, remotes: { sender: senderEntry, receiver: receiverEntry } },
+      // Nobody else loads the host's files; its page gets a CSP naming the remotes and the hub.
+      crossOrigin: false,
+      pagePolicy: { remotes: [senderEntry, receiverEntry], hubUrl },
+      configJson: { hubUrl, remotes },
     });
     started.push(hostApp);
 
     const hostUrl = `http://${publicHost}:${hostApp.port}/`;
     log("Switchboard is running:");
     log(`  open      ${hostUrl}`);
-    log(`  sender    ${senderEntry}`);
-    log(`  receiver  ${receiverEntry}`);
+    const pinned = (entry: RemoteConfigEntry) =>
+      typeof entry === "string"
+        ? " (not pinned: served elsewhere)"
+        : ` (pinned ${entry.integrity.slice(0, 19)}…)`;
+    log(`  sender    ${senderEntry}${pinned(remotes.sender)}`);
+    log(`  receiver  ${receiverEntry}${pinned(remotes.receiver)}`);
     log(
       `  hub       ${hubUrl}${hub ? ` (data ${options.data ?? "./data"}, broker ${hub.broker.kind})` : ""}`,
     );
@@ -128,6 +150,7 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
       hostUrl,
       senderEntry,
       receiverEntry,
+      remotes,
       hubUrl,
       hub,
       servers: { host: hostApp, sender, receiver },

@@ -26,7 +26,7 @@ describe("bad input exits 2 with one line naming the key", () => {
   const cases: Array<[string, string[], RegExp]> = [
     ["non-numeric port", ["hub", "--port", "abc"], /--port.*port number/],
     ["port out of range", ["hub", "--port", "70000"], /--port/],
-    ["unknown broker", ["hub", "--broker", "kafka://x"], /--broker.*memory, redis/],
+    ["unknown broker", ["hub", "--broker", "kafka://x"], /--broker.*sqlite \(or memory\), redis/],
     ["unknown flag", ["hub", "--frobnicate"], /unknown option '--frobnicate'/],
     ["unknown command", ["launch"], /unknown command 'launch'/],
     ["no command", [], /missing command/],
@@ -73,6 +73,22 @@ describe("bad input exits 2 with one line naming the key", () => {
     expect(stdout).toContain("start");
     expect(stdout).toContain("bench");
   });
+});
+
+describe("embedded broker", () => {
+  it.each(["sqlite", "memory"])(
+    "--broker %s runs the SQLite broker (memory is its old name)",
+    async (spec) => {
+      const hub = new HubProcess(await freePort(), ["--data", join(dir, `spec-${spec}`), "--broker", spec]);
+      await hub.start();
+      try {
+        const ready = await fetch(`${hub.httpUrl}/readyz`);
+        expect(await ready.json()).toEqual({ ready: true, broker: "sqlite" });
+      } finally {
+        await hub.stop("SIGTERM");
+      }
+    },
+  );
 });
 
 describe("signals", () => {

@@ -8,6 +8,7 @@ import type { Json } from "@switchboard/protocol";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AppendRequest, BrokerUnavailableError, type HistoryPolicy } from "../src/brokers/broker.js";
+import { BrokerSpecError, createBroker } from "../src/brokers/create-broker.js";
 import { SqliteBroker } from "../src/brokers/sqlite/sqlite-broker.js";
 import { brokerContract } from "./broker-contract.js";
 
@@ -62,6 +63,26 @@ describe("SqliteBroker specifics", () => {
     } finally {
       raw.close();
     }
+  });
+
+  it.each(["sqlite", "memory"])("starts from the spec %s (memory is the old name)", async (spec) => {
+    const dataDir = join(await tempFolder(), "data");
+    const broker = await createBroker(spec, { dataDir });
+    expect(broker).toBeInstanceOf(SqliteBroker);
+    expect(broker.kind).toBe("sqlite");
+    await broker.start(() => {});
+    try {
+      expect((await broker.append(request("spec", 1))).offset).toBe(1);
+      expect(existsSync(join(dataDir, "switchboard.db"))).toBe(true);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it("refuses an unknown spec naming what it expects", async () => {
+    const failure = createBroker("sqlite3", { dataDir: await tempFolder() });
+    await expect(failure).rejects.toBeInstanceOf(BrokerSpecError);
+    await expect(failure).rejects.toThrow(/expected sqlite \(or memory\), redis/);
   });
 
   it("works in memory", async () => {

@@ -1,5 +1,5 @@
 /**
- * The scale-out seam: every broker (memory + SQLite, Redis, NATS JetStream) implements this one
+ * The scale-out seam: every broker (embedded SQLite, Redis, NATS JetStream) implements this one
  * small interface and passes the one contract suite (`test/broker-contract.ts`).
  *
  * Rules every implementation keeps:
@@ -67,7 +67,7 @@ export type BrokerEventHandler = (event: BrokerEvent) => void;
 export interface PresenceEntry extends ClientInfo {}
 
 export interface Broker {
-  /** Short engine name for logs and metrics: "memory", "redis", "nats". */
+  /** Short engine name for logs, metrics and /readyz: "sqlite", "redis", "nats". */
   readonly kind: string;
   /** Connects to the engine. The hub calls it once, before anything else. */
   start(onEvent: BrokerEventHandler): Promise<void>;
