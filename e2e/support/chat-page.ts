@@ -2,8 +2,9 @@
  * One person's browser tab on the host page, seen the way a person (or a screen reader) does:
  * the textbox "Message", the button "Send", the page's one role="log".
  */
+
+import { waitFor } from "@switchboard/testkit";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { waitFor } from "./wait-for.js";
 
 export interface ChatPage {
   readonly context: BrowserContext;

@@ -3,11 +3,9 @@
  * it on the same port and data folder) and the three apps served by `runStart`, each on its own
  * origin, with the host's /config.json carrying the real URLs.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Client, createClient } from "@switchboard/client";
-import { type RunningHub, startHub } from "@switchboard/hub";
+import type { RunningHub } from "@switchboard/hub";
+import { httpRequest, startTestHub } from "@switchboard/testkit";
 import WebSocket from "ws";
 import { appDist, defaultAppsDir } from "../../packages/cli/src/build-apps.js";
 import { type ServedApp, serveApp } from "../../packages/cli/src/serve-apps.js";
@@ -35,9 +33,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(log: (line: string) => void = () => undefined): Promise<TestSystem> {
-  const dataDir = mkdtempSync(join(tmpdir(), "switchboard-e2e-"));
-  const hubOptions = { host: "127.0.0.1", dataDir, apiKey: API_KEY, logLevel: "silent" };
-  let hub = await startHub({ ...hubOptions, port: 0 });
+  let hub = await startTestHub({ host: "127.0.0.1", apiKey: API_KEY });
   const hubPort = hub.port;
   const hubUrl = `ws://127.0.0.1:${hubPort}/ws`;
   const hubHttpUrl = `http://127.0.0.1:${hubPort}`;
@@ -63,9 +59,7 @@ export async function startTestSystem(log: (line: string) => void = () => undefi
       return hub;
     },
     async restartHub(between) {
-      await hub.drain();
-      await between?.();
-      hub = await startHub({ ...hubOptions, port: hubPort });
+      hub = await hub.restart({ drain: true, between });
     },
     async stopSender() {
       await sender?.close();
@@ -84,18 +78,17 @@ export async function startTestSystem(log: (line: string) => void = () => undefi
       return client;
     },
     async publishHttp(channel, data) {
-      const response = await fetch(`${hubHttpUrl}/api/publish`, {
+      const response = await httpRequest(`${hubHttpUrl}/api/publish`, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${API_KEY}` },
-        body: JSON.stringify({ channel, data }),
+        headers: { authorization: `Bearer ${API_KEY}` },
+        body: { channel, data },
       });
-      if (!response.ok) throw new Error(`publish: HTTP ${response.status} ${await response.text()}`);
-      return (await response.json()) as { epoch: string; offset: number };
+      if (response.status !== 200) throw new Error(`publish: HTTP ${response.status} ${response.text}`);
+      return JSON.parse(response.text) as { epoch: string; offset: number };
     },
     async close() {
       for (const client of clients) client.close();
-      await Promise.allSettled([system.close(), sender?.close(), hub.drain()]);
-      rmSync(dataDir, { recursive: true, force: true });
+      await Promise.allSettled([system.close(), sender?.close(), hub.dispose()]);
     },
   };
 }
