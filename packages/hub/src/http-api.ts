@@ -5,26 +5,23 @@
 
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCode, isValidChannel, type Json, namespaceOf } from "@switchboard/protocol";
-import { BrokerUnavailableError } from "./brokers/broker.js";
-import { namespacePolicy } from "./config.js";
+import {
+  ErrorCode,
+  errorCodeHttpStatus,
+  isValidChannel,
+  type Json,
+  MAX_CHANNEL_LENGTH,
+  MAX_KEY_LENGTH,
+} from "@switchboard/protocol";
+import type { ChannelOps } from "./channel-ops.js";
+import type { NamespacePolicy } from "./config.js";
 import type { HubContext } from "./hub-context.js";
-import { RequestError } from "./request-handler.js";
-
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  PERMISSION_DENIED: 403,
-  UNKNOWN_NAMESPACE: 404,
-  LIMIT_EXCEEDED: 413,
-  RATE_LIMITED: 429,
-  UNAVAILABLE: 503,
-  INTERNAL: 500,
-};
+import { RequestError, requestErrorOf } from "./request-error.js";
 
 export class HttpApi {
   constructor(
     private readonly ctx: HubContext,
+    private readonly ops: ChannelOps,
     private readonly apiKey: string | undefined,
   ) {}
 
@@ -63,16 +60,13 @@ export class HttpApi {
       );
   }
 
-  private policyFor(channel: unknown) {
+  private policyFor(channel: unknown): { channel: string; policy: NamespacePolicy } {
     if (typeof channel !== "string" || !isValidChannel(channel))
-      throw new RequestError(ErrorCode.BAD_REQUEST, "channel: expected 1–255 chars of [A-Za-z0-9_.:@#/=-]");
-    const policy = namespacePolicy(this.ctx.config, namespaceOf(channel));
-    if (!policy)
       throw new RequestError(
-        ErrorCode.UNKNOWN_NAMESPACE,
-        `namespace "${namespaceOf(channel)}" is not configured`,
+        ErrorCode.BAD_REQUEST,
+        `channel: expected 1–${MAX_CHANNEL_LENGTH} chars of [A-Za-z0-9_.:@#/=-]`,
       );
-    return { channel, policy };
+    return { channel, policy: this.ops.policy(channel) };
   }
 
   private async publish(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -84,58 +78,38 @@ export class HttpApi {
     const { channel, policy } = this.policyFor(fields.channel);
     if (fields.data === undefined)
       throw new RequestError(ErrorCode.BAD_REQUEST, "data: required (any JSON value)");
-    if (policy.maxPayloadBytes !== undefined) {
-      const size = Buffer.byteLength(JSON.stringify(fields.data));
-      if (size > policy.maxPayloadBytes)
-        throw new RequestError(
-          ErrorCode.LIMIT_EXCEEDED,
-          `data: ${size} bytes exceeds ${policy.maxPayloadBytes}`,
-        );
-    }
+    const data = fields.data as Json;
+    this.ops.checkPayload(policy, data);
     const key = fields.key;
-    if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > 128))
-      throw new RequestError(ErrorCode.BAD_REQUEST, "key: expected a string of 1–128 chars");
-    const result = await this.ctx.broker.append({
-      channel,
-      data: fields.data as Json,
-      info: { client: "http" },
-      ...(key !== undefined ? { key } : {}),
-      history: policy.history,
-      dedupeSeconds: this.ctx.limits.dedupeSeconds,
-    });
-    if (!result.duplicate) this.ctx.metrics.publishes.inc();
+    if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH))
+      throw new RequestError(ErrorCode.BAD_REQUEST, `key: expected a string of 1–${MAX_KEY_LENGTH} chars`);
+    const result = await this.ops.append(policy, { channel, data, info: { client: "http" }, key });
     json(res, 200, { epoch: result.epoch, offset: result.offset });
   }
 
   private async history(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.authorize(req);
     const { channel, policy } = this.policyFor(url.searchParams.get("channel"));
-    const limit = intParam(url, "limit", 1) ?? 100;
+    const limit = intParam(url, "limit", 1);
     const sinceOffset = intParam(url, "since_offset", 0);
     const sinceEpoch = url.searchParams.get("since_epoch");
     if ((sinceOffset === undefined) !== (sinceEpoch === null))
       throw new RequestError(ErrorCode.BAD_REQUEST, "since_epoch and since_offset go together");
-    const page = await this.ctx.broker.history({
-      channel,
-      ...(sinceEpoch !== null && sinceOffset !== undefined
-        ? { since: { epoch: sinceEpoch, offset: sinceOffset } }
-        : {}),
-      limit: Math.min(limit, this.ctx.limits.maxHistoryLimit),
-      history: policy.history,
-    });
-    json(res, 200, {
-      epoch: page.epoch,
-      offset: page.offset,
-      publications: page.complete ? page.publications : [],
-    });
+    const since =
+      sinceEpoch !== null && sinceOffset !== undefined
+        ? { epoch: sinceEpoch, offset: sinceOffset }
+        : undefined;
+    json(res, 200, await this.ops.history(policy, channel, since, limit));
   }
 
   private fail(res: ServerResponse, err: unknown): void {
     if (res.headersSent) return void res.end();
-    if (err instanceof RequestError)
-      return json(res, STATUS_BY_CODE[err.code] ?? 400, { code: err.code, message: err.message });
-    if (err instanceof BrokerUnavailableError)
-      return json(res, 503, { code: ErrorCode.UNAVAILABLE, message: `broker unavailable: ${err.message}` });
+    const failure = requestErrorOf(err);
+    if (failure)
+      return json(res, errorCodeHttpStatus[failure.code] ?? 400, {
+        code: failure.code,
+        message: failure.message,
+      });
     this.ctx.log.error({ err }, "http request failed");
     json(res, 500, { code: ErrorCode.INTERNAL, message: "internal error" });
   }

@@ -12,6 +12,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import { Authenticator } from "./auth.js";
 import type { Broker } from "./brokers/broker.js";
 import { createBroker } from "./brokers/create-broker.js";
+import { ChannelOps } from "./channel-ops.js";
 import { ChannelRegistry } from "./channel-registry.js";
 import { type HubConfig, namespacePolicy, parseConfig } from "./config.js";
 import { FlushScheduler } from "./flush-scheduler.js";
@@ -101,10 +102,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     flusher: new FlushScheduler(limits.flushDelayMaxMs),
   };
   await broker.start(channels.handleEvent);
-  const handler = new RequestHandler(ctx);
+  const ops = new ChannelOps(ctx);
+  const handler = new RequestHandler(ctx, ops);
   const sessions = new Set<Session>();
   const apiKey = process.env.SWITCHBOARD_API_KEY ?? options.apiKey ?? config.apiKey;
-  const http = new HttpApi(ctx, apiKey);
+  const http = new HttpApi(ctx, ops, apiKey);
   const server: Server = createServer(http.handle);
   const wss = new WebSocketServer({
     noServer: true,

@@ -9,30 +9,23 @@ import {
   decodeClientMessage,
   ErrorCode,
   type HistoryRequestFrame,
-  namespaceOf,
   type PresenceRequestFrame,
   type PublishFrame,
   type SubscribeFrame,
   type UnsubscribeFrame,
 } from "@switchboard/protocol";
 import { AuthError } from "./auth.js";
-import { BrokerUnavailableError } from "./brokers/broker.js";
-import { type NamespacePolicy, namespacePolicy } from "./config.js";
+import type { ChannelOps } from "./channel-ops.js";
+import type { NamespacePolicy } from "./config.js";
 import type { HubContext } from "./hub-context.js";
+import { RequestError, requestErrorOf } from "./request-error.js";
 import type { Session } from "./session.js";
 
-/** A request failure with a stable code (becomes an `error` reply). */
-export class RequestError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class RequestHandler {
-  constructor(private readonly ctx: HubContext) {}
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly ops: ChannelOps,
+  ) {}
 
   /** Handles one WebSocket message (one or more NDJSON frames), in order. */
   handleMessage(session: Session, text: string): void {
@@ -146,9 +139,8 @@ export class RequestHandler {
   }
 
   private fail(session: Session, id: number, err: unknown): void {
-    if (err instanceof RequestError) return this.replyError(session, id, err.code, err.message);
-    if (err instanceof BrokerUnavailableError)
-      return this.replyError(session, id, ErrorCode.UNAVAILABLE, `broker unavailable: ${err.message}`);
+    const failure = requestErrorOf(err);
+    if (failure) return this.replyError(session, id, failure.code, failure.message);
     this.ctx.log.error({ err, client: session.id }, "request failed");
     this.replyError(session, id, ErrorCode.INTERNAL, "internal error");
   }
@@ -160,12 +152,7 @@ export class RequestHandler {
 
   /** The namespace policy for a channel the session may use, or a RequestError. */
   private authorize(session: Session, channel: string): NamespacePolicy {
-    const policy = namespacePolicy(this.ctx.config, namespaceOf(channel));
-    if (!policy)
-      throw new RequestError(
-        ErrorCode.UNKNOWN_NAMESPACE,
-        `namespace "${namespaceOf(channel)}" is not configured`,
-      );
+    const policy = this.ops.policy(channel);
     if (!this.ctx.auth.allowed(session.identity, channel))
       throw new RequestError(ErrorCode.PERMISSION_DENIED, `not allowed on channel ${channel}`);
     return policy;
@@ -174,25 +161,12 @@ export class RequestHandler {
   private async publish(session: Session, frame: PublishFrame): Promise<void> {
     const policy = this.authorize(session, frame.channel);
     this.checkRate(session);
-    if (policy.maxPayloadBytes !== undefined) {
-      const size = Buffer.byteLength(JSON.stringify(frame.data));
-      if (size > policy.maxPayloadBytes)
-        throw new RequestError(
-          ErrorCode.LIMIT_EXCEEDED,
-          `data: ${size} bytes exceeds ${policy.maxPayloadBytes}`,
-        );
-    }
-    const started = performance.now();
-    const result = await this.ctx.broker.append({
+    const result = await this.ops.publish(policy, {
       channel: frame.channel,
       data: frame.data,
       info: session.info,
-      ...(frame.key !== undefined ? { key: frame.key } : {}),
-      history: policy.history,
-      dedupeSeconds: this.ctx.limits.dedupeSeconds,
+      key: frame.key,
     });
-    this.ctx.metrics.appendSeconds.observe((performance.now() - started) / 1000);
-    if (!result.duplicate) this.ctx.metrics.publishes.inc();
     session.send({
       type: "published",
       id: frame.id,
@@ -222,7 +196,7 @@ export class RequestHandler {
     const { channel } = frame;
     let policy: NamespacePolicy;
     if (frame.token !== undefined) {
-      policy = this.authorizeNamespace(channel);
+      policy = this.ops.policy(channel);
       try {
         await this.ctx.auth.channelToken(frame.token, channel, session.identity);
       } catch (err) {
@@ -272,16 +246,6 @@ export class RequestHandler {
     session.settleJoin(channel);
   }
 
-  private authorizeNamespace(channel: string): NamespacePolicy {
-    const policy = namespacePolicy(this.ctx.config, namespaceOf(channel));
-    if (!policy)
-      throw new RequestError(
-        ErrorCode.UNKNOWN_NAMESPACE,
-        `namespace "${namespaceOf(channel)}" is not configured`,
-      );
-    return policy;
-  }
-
   private async unsubscribe(session: Session, frame: UnsubscribeFrame): Promise<void> {
     const state = session.channels.get(frame.channel);
     if (state === undefined)
@@ -307,7 +271,7 @@ export class RequestHandler {
 
   /** Presence and join/leave after a subscription ended (unsubscribe, disconnect or stream reset). */
   readonly announceLeave = (session: Session, channel: string): void => {
-    const policy = namespacePolicy(this.ctx.config, namespaceOf(channel));
+    const policy = this.ops.find(channel);
     if (policy?.presence) this.ctx.broker.presenceRemove(channel, session.info).catch(() => undefined);
     if (policy?.joinLeave)
       this.ctx.broker.announce({ type: "leave", channel, info: session.info }).catch(() => undefined);
@@ -315,31 +279,13 @@ export class RequestHandler {
 
   private async history(session: Session, frame: HistoryRequestFrame): Promise<void> {
     const policy = this.authorize(session, frame.channel);
-    const limit = Math.min(frame.limit ?? 100, this.ctx.limits.maxHistoryLimit);
-    const page = await this.ctx.broker.history({
-      channel: frame.channel,
-      ...(frame.since ? { since: frame.since } : {}),
-      limit,
-      history: policy.history,
-    });
-    session.send({
-      type: "history",
-      id: frame.id,
-      channel: frame.channel,
-      epoch: page.epoch,
-      offset: page.offset,
-      publications: page.complete ? page.publications : [],
-    });
+    const page = await this.ops.history(policy, frame.channel, frame.since, frame.limit);
+    session.send({ type: "history", id: frame.id, channel: frame.channel, ...page });
   }
 
   private async presence(session: Session, frame: PresenceRequestFrame): Promise<void> {
     const policy = this.authorize(session, frame.channel);
-    if (!policy.presence)
-      throw new RequestError(
-        ErrorCode.BAD_REQUEST,
-        `presence is off in namespace "${namespaceOf(frame.channel)}"`,
-      );
-    const clients = await this.ctx.broker.presenceList(frame.channel);
+    const clients = await this.ops.presence(policy, frame.channel);
     session.send({ type: "presence", id: frame.id, channel: frame.channel, clients });
   }
 }

@@ -30,6 +30,23 @@ export const errorCodeMeaning: Readonly<Record<ErrorCode, string>> = {
   INTERNAL: "a bug; logged with the client id — never the answer to bad input",
 };
 
+/**
+ * The HTTP status the HTTP API answers each code with; null for codes that only a WebSocket
+ * subscription can produce.
+ */
+export const errorCodeHttpStatus: Readonly<Record<ErrorCode, number | null>> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  PERMISSION_DENIED: 403,
+  UNKNOWN_NAMESPACE: 404,
+  ALREADY_SUBSCRIBED: null,
+  NOT_SUBSCRIBED: null,
+  LIMIT_EXCEEDED: 413,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
 export const CloseCode = {
   MESSAGE_TOO_BIG: 1009,
   PROTOCOL_VIOLATION: 4000,

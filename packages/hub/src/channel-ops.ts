@@ -1,0 +1,109 @@
+/**
+ * What a channel request does, whichever transport carried it: the namespace policy (or
+ * UNKNOWN_NAMESPACE), the payload limit, the append, history pages and presence lists. The
+ * WebSocket request handler and the HTTP API both go through here, so the rules exist once;
+ * each transport only checks who asks (connection permissions, API key) and shapes the answer.
+ */
+import {
+  type ClientInfo,
+  ErrorCode,
+  type Json,
+  namespaceOf,
+  type Publication,
+  type StreamPosition,
+} from "@switchboard/protocol";
+import type { AppendResult } from "./brokers/broker.js";
+import { type NamespacePolicy, namespacePolicy } from "./config.js";
+import type { HubContext } from "./hub-context.js";
+import { RequestError } from "./request-error.js";
+
+/** `limit` of a history request that names none (docs/protocol.md). */
+export const DEFAULT_HISTORY_LIMIT = 100;
+
+export interface PublishRequest {
+  channel: string;
+  data: Json;
+  info: ClientInfo;
+  key?: string | undefined;
+}
+
+export interface HistoryPage extends StreamPosition {
+  /** Empty when `since` could not be honoured: a page is never partial at its start. */
+  publications: Publication[];
+}
+
+export class ChannelOps {
+  constructor(private readonly ctx: HubContext) {}
+
+  /** The policy of the channel's namespace, or undefined when the config does not define it. */
+  find(channel: string): NamespacePolicy | undefined {
+    return namespacePolicy(this.ctx.config, namespaceOf(channel));
+  }
+
+  /** The policy of the channel's namespace, or UNKNOWN_NAMESPACE. */
+  policy(channel: string): NamespacePolicy {
+    const policy = this.find(channel);
+    if (!policy)
+      throw new RequestError(
+        ErrorCode.UNKNOWN_NAMESPACE,
+        `namespace "${namespaceOf(channel)}" is not configured`,
+      );
+    return policy;
+  }
+
+  /** LIMIT_EXCEEDED when serialized `data` is larger than the namespace allows. */
+  checkPayload(policy: NamespacePolicy, data: Json): void {
+    if (policy.maxPayloadBytes === undefined) return;
+    const size = Buffer.byteLength(JSON.stringify(data));
+    if (size > policy.maxPayloadBytes)
+      throw new RequestError(
+        ErrorCode.LIMIT_EXCEEDED,
+        `data: ${size} bytes exceeds ${policy.maxPayloadBytes}`,
+      );
+  }
+
+  /** The durable append (payload already checked), counted in the metrics. */
+  async append(policy: NamespacePolicy, request: PublishRequest): Promise<AppendResult> {
+    const started = performance.now();
+    const result = await this.ctx.broker.append({
+      channel: request.channel,
+      data: request.data,
+      info: request.info,
+      ...(request.key !== undefined ? { key: request.key } : {}),
+      history: policy.history,
+      dedupeSeconds: this.ctx.limits.dedupeSeconds,
+    });
+    this.ctx.metrics.appendSeconds.observe((performance.now() - started) / 1000);
+    if (!result.duplicate) this.ctx.metrics.publishes.inc();
+    return result;
+  }
+
+  /** Payload check, then the append. */
+  publish(policy: NamespacePolicy, request: PublishRequest): Promise<AppendResult> {
+    this.checkPayload(policy, request.data);
+    return this.append(policy, request);
+  }
+
+  /** A history page: `limit` defaults to DEFAULT_HISTORY_LIMIT and is capped by maxHistoryLimit. */
+  async history(
+    policy: NamespacePolicy,
+    channel: string,
+    since: StreamPosition | undefined,
+    limit: number | undefined,
+  ): Promise<HistoryPage> {
+    const page = await this.ctx.broker.history({
+      channel,
+      ...(since ? { since } : {}),
+      limit: Math.min(limit ?? DEFAULT_HISTORY_LIMIT, this.ctx.limits.maxHistoryLimit),
+      history: policy.history,
+    });
+    return { epoch: page.epoch, offset: page.offset, publications: page.complete ? page.publications : [] };
+  }
+
+  /** Who is subscribed; BAD_REQUEST where the namespace has presence off. */
+  presence(policy: NamespacePolicy, channel: string): Promise<ClientInfo[]> {
+    if (!policy.presence)
+      throw new RequestError(ErrorCode.BAD_REQUEST, `presence is off in namespace "${namespaceOf(channel)}"`);
+    return this.ctx.broker.presenceList(channel);
+  }
+}
