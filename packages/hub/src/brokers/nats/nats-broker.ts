@@ -52,8 +52,11 @@ const isConflict = (e: unknown) =>
 /** The stream or bucket is missing (deleted, or the server came back without its data). */
 const isMissing = (e: unknown) =>
   e instanceof Error && /^(StreamNotFoundError|JetStreamNotEnabled|NoRespondersError)$/.test(e.name);
-/** An API error other than "unavailable" (503) is a refused request (bad config, a bug): not a retry case. */
-const isRefusal = (e: Error) => e instanceof JetStreamApiError && e.status !== 503 && !isMissing(e);
+/** JetStream's "try later" status (no quorum, leader election): the one API status worth a retry. */
+const SERVICE_UNAVAILABLE = 503;
+/** Any other API error is a refused request (bad config, a bug): not a retry case. */
+const isRefusal = (e: Error) =>
+  e instanceof JetStreamApiError && e.status !== SERVICE_UNAVAILABLE && !isMissing(e);
 
 export class NatsBroker implements Broker {
   readonly kind = "nats";

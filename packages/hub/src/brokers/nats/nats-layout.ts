@@ -81,13 +81,18 @@ export async function walkBack(
   return entries.reverse();
 }
 
+/** A channel is purged this many times per history size of appends (every ~10% of it). */
+const PURGES_PER_HISTORY = 10;
+
 /**
  * How many messages a purge after appending `offset` keeps, or null for "not now": trims to the
- * history size every ~10% of it, and always keeps ≥ 1 (the last message holds the epoch).
+ * history size every ~1/PURGES_PER_HISTORY of it, and always keeps ≥ 1 (the last message holds
+ * the epoch).
  */
 export function trimKeep(offset: number, size: number): number | null {
   const keep = Math.max(1, size);
-  return offset > keep && offset % Math.max(1, Math.ceil(keep / 10)) === 0 ? keep : null;
+  const every = Math.max(1, Math.ceil(keep / PURGES_PER_HISTORY));
+  return offset > keep && offset % every === 0 ? keep : null;
 }
 
 /** The dedupe KV record: `<epoch> <offset> <time>`. */

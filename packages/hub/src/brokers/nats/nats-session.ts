@@ -39,7 +39,7 @@ export class NatsSession {
       servers: o.servers.split(","),
       name: `${o.prefix}-hub`,
       timeout: o.connectTimeoutMs,
-      maxReconnectAttempts: -1,
+      maxReconnectAttempts: -1, // forever: operations fail fast meanwhile, the hub stays up
       reconnectTimeWait: o.reconnectWaitMs,
       pingInterval: o.pingIntervalMs,
       maxPingOut: o.maxPingOut,

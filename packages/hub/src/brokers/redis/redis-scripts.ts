@@ -120,10 +120,11 @@ return 1
  * Members go through `unpack` in chunks: Lua's stack would overflow on a very large channel.
  */
 export const PRESENCE_LIST_LUA = `
+local CHUNK = 500
 local function chunks(list, fn)
   local out = {}
-  for i = 1, #list, 500 do
-    local part = fn({ unpack(list, i, math.min(i + 499, #list)) })
+  for i = 1, #list, CHUNK do
+    local part = fn({ unpack(list, i, math.min(i + CHUNK - 1, #list)) })
     for _, v in ipairs(part) do out[#out + 1] = v end
   end
   return out
