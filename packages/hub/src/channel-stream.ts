@@ -6,8 +6,17 @@
  * `insufficient_state` so clients resubscribe with `since` and learn `recovered: false`.
  * Each publication is serialized once and the same bytes go to every subscriber.
  */
-import type { ClientInfo, Publication, StreamPosition, SubscribedFrame } from "@switchboard/protocol";
-import { UnsubscribeReason } from "@switchboard/protocol";
+import {
+  type ClientInfo,
+  encodeFrame,
+  endedFrame,
+  type Publication,
+  presenceFrame,
+  pubFrame,
+  type StreamPosition,
+  type SubscribedFrame,
+  UnsubscribeReason,
+} from "@switchboard/protocol";
 import type { Broker, HistoryPolicy } from "./brokers/broker.js";
 import { SharedFrame } from "./shared-frame.js";
 
@@ -34,7 +43,7 @@ export interface JoinStart {
 const MAX_CATCH_UP_ROUNDS = 8;
 
 export function encodePub(channel: string, pub: Publication): SharedFrame {
-  return new SharedFrame(Buffer.from(JSON.stringify({ type: "pub", channel, ...pub })));
+  return new SharedFrame(Buffer.from(encodeFrame(pubFrame(channel, pub))));
 }
 
 export class ChannelStream {
@@ -95,7 +104,7 @@ export class ChannelStream {
   }
 
   onPresence(type: "join" | "leave", info: ClientInfo): void {
-    const frame = JSON.stringify({ type, channel: this.channel, info });
+    const frame = encodeFrame(presenceFrame(type, this.channel, info));
     for (const sub of this.subscribers.values()) if (sub.id !== info.client) sub.presenceEvent(frame);
   }
 
@@ -277,12 +286,7 @@ export class ChannelStream {
 
   /** The stream can no longer guarantee continuity: end every local subscription. */
   private reset(): void {
-    const frame = JSON.stringify({
-      type: "unsubscribed",
-      channel: this.channel,
-      reason: UnsubscribeReason.INSUFFICIENT_STATE,
-      resubscribe: true,
-    });
+    const frame = encodeFrame(endedFrame(this.channel, UnsubscribeReason.INSUFFICIENT_STATE));
     const subs = [...this.subscribers.values()];
     this.subscribers.clear();
     this.close();

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { CloseCode, closeCodeInfo, namespaceOf, SUBPROTOCOL } from "@switchboard/protocol";
+import { CloseCode, disconnectFrame, encodeFrame, namespaceOf, SUBPROTOCOL } from "@switchboard/protocol";
 import { WebSocket, WebSocketServer } from "ws";
 import { Authenticator } from "./auth.js";
 import type { Broker } from "./brokers/broker.js";
@@ -67,10 +67,8 @@ const HTTP_CLOSE_GRACE_MS = 2_000;
 /** ws closes oversized messages itself (1009); tell the client why first, as PROTOCOL.md asks. */
 class HubSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
-    if (code === CloseCode.MESSAGE_TOO_BIG && this.readyState === WebSocket.OPEN) {
-      const info = closeCodeInfo[CloseCode.MESSAGE_TOO_BIG];
-      this.send(JSON.stringify({ type: "disconnect", code, reason: info.reason, reconnect: info.reconnect }));
-    }
+    if (code === CloseCode.MESSAGE_TOO_BIG && this.readyState === WebSocket.OPEN)
+      this.send(encodeFrame(disconnectFrame(code)));
     super.close(code, data);
   }
 }

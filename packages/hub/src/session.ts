@@ -6,7 +6,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
-import { type ClientInfo, CloseCode, closeCodeInfo, type HubFrame } from "@switchboard/protocol";
+import {
+  type ClientInfo,
+  CloseCode,
+  disconnectFrame,
+  encodeFrame,
+  type HubFrame,
+} from "@switchboard/protocol";
 import { WebSocket } from "ws";
 import type { Identity } from "./auth.js";
 import type { StreamSubscriber } from "./channel-stream.js";
@@ -61,7 +67,7 @@ export class Session implements StreamSubscriber, Flushable {
   }
 
   send(frame: HubFrame): void {
-    this.enqueue(JSON.stringify(frame));
+    this.enqueue(encodeFrame(frame));
   }
 
   deliver(frame: SharedFrame): void {
@@ -137,17 +143,16 @@ export class Session implements StreamSubscriber, Flushable {
    */
   disconnect(code: CloseCode, reason?: string, drop = false): void {
     if (this.phase === "closed") return;
-    const info = closeCodeInfo[code];
-    const text = reason ?? info.reason;
+    const frame = disconnectFrame(code, reason);
     if (drop) {
       this.queue = [];
       this.queuedBytes = 0;
     }
-    this.queue.push(JSON.stringify({ type: "disconnect", code, reason: text, reconnect: info.reconnect }));
+    this.queue.push(encodeFrame(frame));
     this.flush();
     this.ctx.metrics.closes.inc({ code: String(code) });
     this.markClosed();
-    this.ws.close(code, text.slice(0, 120));
+    this.ws.close(code, frame.reason.slice(0, 120));
     const timer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
     timer.unref();
     this.ws.once("close", () => clearTimeout(timer));

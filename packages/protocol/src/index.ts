@@ -2,4 +2,5 @@ export * from "./channel.js";
 export * from "./codec.js";
 export * from "./codes.js";
 export * from "./frames.js";
+export * from "./hub-frames.js";
 export * from "./validate.js";

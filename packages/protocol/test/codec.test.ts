@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { channelMatches, isValidChannel, namespaceOf } from "../src/channel.js";
 import { decodeClientMessage, decodeHubMessage, encodeFrame, joinFrames } from "../src/codec.js";
+import { CloseCode, UnsubscribeReason } from "../src/codes.js";
+import { disconnectFrame, endedFrame, presenceFrame, pubFrame } from "../src/hub-frames.js";
 
 describe("decodeClientMessage", () => {
   it("splits NDJSON, ignores empty lines, keeps order", () => {
@@ -65,6 +67,33 @@ describe("hub messages", () => {
   it("round-trips frames through encode/join/decode and skips junk lines", () => {
     const text = joinFrames([encodeFrame({ type: "ping" }), "junk", encodeFrame({ type: "pong" }), "[1]"]);
     expect(decodeHubMessage(text)).toEqual({ frames: [{ type: "ping" }, { type: "pong" }], invalid: 2 });
+  });
+});
+
+describe("hub-initiated frames", () => {
+  it("builds pub, join/leave, unsubscribed and disconnect exactly as the protocol spells them", () => {
+    const info = { client: "c_1", user: "u" };
+    const publication = { offset: 3, data: { a: 1 }, info, time: 5, key: "k" };
+    expect(encodeFrame(pubFrame("chat:x", publication))).toBe(
+      '{"type":"pub","channel":"chat:x","offset":3,"data":{"a":1},"info":{"client":"c_1","user":"u"},"time":5,"key":"k"}',
+    );
+    expect(presenceFrame("leave", "chat:x", info)).toEqual({ type: "leave", channel: "chat:x", info });
+    expect(endedFrame("chat:x", UnsubscribeReason.INSUFFICIENT_STATE)).toEqual({
+      type: "unsubscribed",
+      channel: "chat:x",
+      reason: "insufficient_state",
+      resubscribe: true,
+    });
+    expect(disconnectFrame(CloseCode.SHUTDOWN)).toEqual({
+      type: "disconnect",
+      code: 4100,
+      reason: "hub shutting down or draining: connect to another node",
+      reconnect: true,
+    });
+    expect(disconnectFrame(CloseCode.PROTOCOL_VIOLATION, "bad JSON")).toMatchObject({
+      reason: "bad JSON",
+      reconnect: false,
+    });
   });
 });
 
