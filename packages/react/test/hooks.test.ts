@@ -45,8 +45,29 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Every WebSocket message our clients sent, to count subscribe/unsubscribe frames on the wire. */
+const sent: string[] = [];
+class RecordingWebSocket extends WebSocket {
+  override send(data: string, ...rest: never[]): void {
+    sent.push(String(data));
+    super.send(data, ...rest);
+  }
+}
+/** Frames of one type for one channel (a message is one frame or, coalesced, an array of them). */
+function framesOf(type: string, channel: string): number {
+  const frames = sent.flatMap(
+    (m) => [JSON.parse(m) as unknown].flat() as Array<{ type?: string; channel?: string }>,
+  );
+  return frames.filter((f) => f.type === type && f.channel === channel).length;
+}
+
 function client(name: string): Client {
-  const c = createClient({ urls: hub.url, WebSocket, name, backoff: { initialMs: 20, maxMs: 200 } });
+  const c = createClient({
+    urls: hub.url,
+    WebSocket: RecordingWebSocket,
+    name,
+    backoff: { initialMs: 20, maxMs: 200 },
+  });
   clients.push(c);
   return c;
 }
@@ -105,6 +126,8 @@ describe("@switchboard/react hooks over a real hub", () => {
     const channel = freshChannel();
     const c = client("strict");
     const other = client("other");
+    // Connected first: frames of the double effect would go straight to the wire.
+    await waitFor(() => expect(c.state).toBe("connected"));
     const { result } = renderHook(() => useChannel(channel), { wrapper: wrapper(c, true) });
     await waitFor(() => expect(result.current.state).toBe("subscribed"));
     await expectHubSubscriptions(1);
@@ -112,6 +135,9 @@ describe("@switchboard/react hooks over a real hub", () => {
     await waitFor(() => expect(texts(result.current)).toEqual(["m1", "m2", "m3", "m4", "m5"]));
     expect(result.current.messages.every((m) => m.status === "confirmed")).toBe(true);
     await expectHubSubscriptions(1);
+    // StrictMode's effect → cleanup → effect never reached the wire.
+    expect(framesOf("subscribe", channel)).toBe(1);
+    expect(framesOf("unsubscribe", channel)).toBe(0);
   });
 
   it("unmount ends the subscription on the hub; remount makes exactly one again", async () => {
@@ -123,6 +149,7 @@ describe("@switchboard/react hooks over a real hub", () => {
     first.unmount();
     await expectHubSubscriptions(0);
     expect(c.getSubscription(channel)).toBeUndefined();
+    expect([framesOf("subscribe", channel), framesOf("unsubscribe", channel)]).toEqual([1, 1]);
 
     const second = renderHook(() => useChannel(channel), { wrapper: wrapper(c, true) });
     await waitFor(() => expect(second.result.current.state).toBe("subscribed"));
