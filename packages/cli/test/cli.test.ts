@@ -1,19 +1,19 @@
-/** The command line contract (CLI.md): bad flags or config → exit 2 with one clear line; signals drain → exit 0. */
+/**
+ * The command line contract (docs/operations.md "Configuration"): bad flags or config → exit 2
+ * with one clear line; signals drain → exit 0.
+ */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { CLI_MAIN, freePort, HubProcess, removeTempDirs, tempDir } from "@switchboard/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { RawClient } from "../../hub/test/raw-client.js";
-import { freePort, HubProcess } from "./hub-process.js";
 
-const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "sb-cli-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("sb-cli-");
+afterAll(removeTempDirs);
 
 function run(...args: string[]) {
-  const result = spawnSync(process.execPath, [MAIN, ...args], { encoding: "utf8", timeout: 15_000 });
+  const result = spawnSync(process.execPath, [CLI_MAIN, ...args], { encoding: "utf8", timeout: 15_000 });
   return { code: result.status, stderr: result.stderr.trim(), stdout: result.stdout };
 }
 function config(name: string, body: string): string {
@@ -79,7 +79,11 @@ describe("embedded broker", () => {
   it.each(["sqlite", "memory"])(
     "--broker %s runs the SQLite broker (memory is its old name)",
     async (spec) => {
-      const hub = new HubProcess(await freePort(), ["--data", join(dir, `spec-${spec}`), "--broker", spec]);
+      const hub = new HubProcess({
+        port: await freePort(),
+        dataDir: join(dir, `spec-${spec}`),
+        args: ["--broker", spec],
+      });
       await hub.start();
       try {
         const ready = await fetch(`${hub.httpUrl}/readyz`);
@@ -95,14 +99,12 @@ describe("signals", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     it(`${signal} drains clients with 4100 (reconnect: true) and exits 0`, async () => {
       const file = config(`ok-${signal}.json`, JSON.stringify({ namespaces: { chat: {} } }));
-      const hub = new HubProcess(await freePort(), [
-        "--data",
-        join(dir, signal),
-        "--node",
-        `n-${signal}`,
-        "--config",
-        file,
-      ]);
+      const hub = new HubProcess({
+        port: await freePort(),
+        dataDir: join(dir, signal),
+        name: `n-${signal}`,
+        args: ["--config", file],
+      });
       await hub.start();
       const client = await RawClient.connect(hub.url);
       expect(client.frames[0]).toMatchObject({ type: "connected", node: `n-${signal}` });
