@@ -1,3 +1,4 @@
+export * from "./find-executable.js";
 export * from "./free-port.js";
 export * from "./http.js";
 export * from "./hub-process.js";
