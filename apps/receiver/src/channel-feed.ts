@@ -1,17 +1,16 @@
 /**
- * One channel's live feed for the list UI: subscribes through the page's shared client, loads
- * recent history on open, tracks presence, and hands React one snapshot per animation frame.
- * Client events only append to a queue (O(1) each); all list work happens in the frame's flush.
+ * One channel's live feed for the list UI, over the channel's shared Subscription (taken with
+ * `rewind`, so the first publications ARE the recent history: no separate history load, no race
+ * between it and live ones). Hands React one snapshot per animation frame: client events only
+ * append to a queue (O(1) each); all list work happens in the frame's flush.
  */
-import type { Client, Message, Subscription } from "@switchboard/client";
+import type { Client, Subscription } from "@switchboard/client";
 import { DEFAULT_FEED_CAP, type FeedEvent, type FeedItem, FeedStore } from "./feed-store.js";
 import { onNotice } from "./notices.js";
 
-export type PresenceEntry = NonNullable<Message["info"]>;
-
 export interface FeedSnapshot {
   readonly items: readonly FeedItem[];
-  readonly presence: readonly PresenceEntry[];
+  /** "loading" until the subscription's first reply (which carries the rewound messages). */
   readonly history: "loading" | "ready" | "failed";
   readonly historyError?: string | undefined;
 }
@@ -19,11 +18,13 @@ export interface FeedSnapshot {
 export interface ChannelFeedOptions {
   /** Messages kept in memory; older ones are dropped (default 5,000). */
   cap?: number;
-  /** Recent messages loaded on open (default 100). */
+  /** Recent messages loaded after a failed recovery, or when the channel was already subscribed (default 100). */
   historyLimit?: number;
   /** Longest wait for a flush when no animation frame comes (hidden tabs get none). */
   maxFlushDelayMs?: number;
 }
+
+export const FEED_DEFAULTS = { historyLimit: 100, maxFlushDelayMs: 250 } as const;
 
 export class ChannelFeed {
   readonly #store: FeedStore;
@@ -32,13 +33,13 @@ export class ChannelFeed {
   readonly #listeners = new Set<() => void>();
   readonly #offs: Array<() => void> = [];
   #queue: FeedEvent[] = [];
-  #snapshot: FeedSnapshot = { items: [], presence: [], history: "loading" };
+  #snapshot: FeedSnapshot = { items: [], history: "loading" };
   #subscription: Subscription | undefined;
   #frame = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #historyLoaded = false;
   #historyLoading = false;
-  #stopped = false;
+  #readyOnFlush = false;
+  #stopped = true;
 
   constructor(
     readonly client: Client,
@@ -46,11 +47,11 @@ export class ChannelFeed {
     options: ChannelFeedOptions = {},
   ) {
     this.#store = new FeedStore(options.cap ?? DEFAULT_FEED_CAP);
-    this.#historyLimit = options.historyLimit ?? 100;
-    this.#maxFlushDelayMs = options.maxFlushDelayMs ?? 250;
+    this.#historyLimit = options.historyLimit ?? FEED_DEFAULTS.historyLimit;
+    this.#maxFlushDelayMs = options.maxFlushDelayMs ?? FEED_DEFAULTS.maxFlushDelayMs;
   }
 
-  // Arrow properties: React's useSyncExternalStore takes them unbound.
+  // Arrow properties: React takes them unbound.
   readonly subscribe = (listener: () => void): (() => void) => {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -58,8 +59,9 @@ export class ChannelFeed {
 
   readonly getSnapshot = (): FeedSnapshot => this.#snapshot;
 
-  start(): void {
-    const sub = this.client.subscribe(this.channel);
+  /** Listens to `sub` (called before its first reply can arrive); stop() undoes it, start() may follow again. */
+  start(sub: Subscription): void {
+    this.#stopped = false;
     this.#subscription = sub;
     this.#offs.push(
       sub.on("publication", (message) => {
@@ -74,44 +76,42 @@ export class ChannelFeed {
         this.#enqueue({ type: "failed", message, error });
       }),
       sub.on("subscribed", () => {
-        if (!this.#historyLoaded) void this.#loadHistory();
-        void this.#refreshPresence();
+        // Ready in the same flush as the rewound messages: no "no messages yet" flash in between.
+        if (this.#snapshot.history === "loading" && !this.#historyLoading) {
+          this.#readyOnFlush = true;
+          this.#schedule();
+        }
+        if (this.#snapshot.history === "failed") void this.#loadHistory();
       }),
       sub.on("lost", () => {
         // Recovery was impossible (history reset or too old): start over from recent history.
         this.#enqueue({ type: "reset" });
-        this.#historyLoaded = false;
         void this.#loadHistory();
-      }),
-      sub.on("join", (info) => {
-        if (this.#snapshot.presence.some((p) => p.client === info.client)) return;
-        this.#setSnapshot({ presence: [...this.#snapshot.presence, info] });
-      }),
-      sub.on("leave", (info) => {
-        this.#setSnapshot({ presence: this.#snapshot.presence.filter((p) => p.client !== info.client) });
       }),
       onNotice((notice) => this.#enqueue({ type: "notice", ...notice })),
     );
-    // The page may already hold a live subscription to this channel (same Subscription object).
-    if (sub.position !== undefined) {
-      void this.#loadHistory();
-      void this.#refreshPresence();
-    }
+    // Another module already holds this channel: its rewind is long past, so read recent history.
+    if (sub.position !== undefined) void this.#loadHistory();
   }
 
   stop(): void {
     this.#stopped = true;
     for (const off of this.#offs.splice(0)) off();
-    this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
     cancelAnimationFrame(this.#frame);
     clearTimeout(this.#timer);
-    this.#listeners.clear();
+    this.#frame = 0;
+    this.#timer = undefined;
   }
 
   #enqueue(event: FeedEvent): void {
     if (this.#stopped) return;
     this.#queue.push(event);
-    if (this.#frame !== 0) return;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#stopped || this.#frame !== 0) return;
     this.#frame = requestAnimationFrame(this.#flush);
     this.#timer = setTimeout(this.#flush, this.#maxFlushDelayMs);
   }
@@ -123,7 +123,13 @@ export class ChannelFeed {
     this.#timer = undefined;
     const batch = this.#queue;
     this.#queue = [];
-    if (this.#store.apply(batch)) this.#setSnapshot({ items: this.#store.items });
+    const change: { items?: readonly FeedItem[]; history?: "ready" } = {};
+    if (this.#store.apply(batch)) change.items = this.#store.items;
+    if (this.#readyOnFlush) {
+      this.#readyOnFlush = false;
+      change.history = "ready";
+    }
+    if (change.items || change.history) this.#setSnapshot(change);
   };
 
   #setSnapshot(change: Partial<FeedSnapshot>): void {
@@ -140,26 +146,14 @@ export class ChannelFeed {
     try {
       const page = await sub.history({ limit: this.#historyLimit });
       this.#enqueue({ type: "history", messages: page.publications, selfId: this.client.clientId });
-      this.#historyLoaded = true;
       this.#setSnapshot({ history: "ready" });
     } catch (error) {
-      // Retried on the next `subscribed` (after a reconnect).
       this.#setSnapshot({
         history: "failed",
         historyError: error instanceof Error ? error.message : String(error),
       });
     } finally {
       this.#historyLoading = false;
-    }
-  }
-
-  async #refreshPresence(): Promise<void> {
-    const sub = this.#subscription;
-    if (!sub) return;
-    try {
-      this.#setSnapshot({ presence: await sub.presence() });
-    } catch {
-      // Presence is decoration: a namespace without it, or a hiccup, leaves the last known list.
     }
   }
 }

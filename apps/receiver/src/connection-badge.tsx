@@ -1,4 +1,13 @@
-import { type ConnectionView, connectionLabel } from "./use-connection.js";
+import type { ConnectionView } from "@switchboard/react";
+
+/** A short label for the connection badge. */
+export function connectionLabel(view: ConnectionView): string {
+  if (view.state === "connected") return "Connected";
+  const attempt = view.attempt && view.attempt > 0 ? ` (attempt ${view.attempt})` : "";
+  if (view.state === "connecting")
+    return view.wasConnected ? `Reconnecting…${attempt}` : `Connecting…${attempt}`;
+  return view.wasConnected ? "Offline — reconnecting soon" : "Offline";
+}
 
 /** The page's link to the hub, as a live status next to the channel name. */
 export function ConnectionBadge({ view }: { view: ConnectionView }) {

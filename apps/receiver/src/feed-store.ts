@@ -12,7 +12,10 @@ export interface FeedItem {
   /** Stable across pending → sent (derived from the idempotency key when there is one). */
   readonly id: string;
   readonly kind: "message" | "notice";
+  /** Client-chosen display name (data.author, else the connection's name/user/id). */
   readonly author: string;
+  /** The identity the hub stamped (`info.user`): verified, unlike `author`. */
+  readonly user?: string | undefined;
   readonly text: string;
   readonly time: number;
   readonly offset?: number | undefined;
@@ -117,6 +120,7 @@ export class FeedStore {
       id,
       kind: "message",
       author: authorOf(m.data, m.info),
+      user: m.info?.user,
       text: textOf(m.data),
       time: m.time,
       offset: m.offset,

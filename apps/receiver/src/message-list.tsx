@@ -1,5 +1,6 @@
 import { defaultRangeExtractor, type Range, useVirtualizer, type Virtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useRef } from "react";
+import { authorLabel } from "./chat-data.js";
 import type { FeedItem } from "./feed-store.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {
@@ -13,6 +14,8 @@ export interface MessageListProps {
   items: readonly FeedItem[];
   channel: string;
   history: "loading" | "ready" | "failed";
+  /** The hub verifies identities (some message or member carries a hub-stamped user). */
+  authenticated?: boolean;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface MessageListProps {
  * newest message while the reader is at the bottom, and the newest row is always rendered even
  * when they scrolled up — so it is always in the DOM.
  */
-export function MessageList({ items, channel, history }: MessageListProps) {
+export function MessageList({ items, channel, history, authenticated = false }: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const rangeExtractor = useCallback((range: Range) => {
     const indexes = defaultRangeExtractor(range);
@@ -66,7 +69,7 @@ export function MessageList({ items, channel, history }: MessageListProps) {
                 className="sb-msg-row"
                 style={{ transform: `translateY(${row.start}px)` }}
               >
-                <MessageRow item={item} />
+                <MessageRow item={item} authenticated={authenticated} />
               </article>
             );
           })}
@@ -110,17 +113,40 @@ function measureRow(
 }
 
 /** One message. Text goes into text nodes only: markup in a message is shown, never parsed. */
-const MessageRow = memo(function MessageRow({ item }: { item: FeedItem }) {
+const MessageRow = memo(function MessageRow({
+  item,
+  authenticated,
+}: {
+  item: FeedItem;
+  authenticated: boolean;
+}) {
   const date = new Date(item.time);
   const classes = ["sb-msg", item.kind === "notice" ? "sb-msg-notice" : "", item.status ? "sb-msg-own" : ""];
+  // Local notices are not from anyone on the hub: shown as they are.
+  const label = authorLabel(item, authenticated && item.kind === "message");
+  const avatarName = item.user ?? item.author;
   return (
     <div className={classes.join(" ")}>
-      <span className="sb-msg-avatar" aria-hidden="true" style={{ background: colorOf(item.author) }}>
-        {initialOf(item.author)}
+      <span className="sb-msg-avatar" aria-hidden="true" style={{ background: colorOf(avatarName) }}>
+        {initialOf(avatarName)}
       </span>
       <div className="sb-msg-main">
         <div className="sb-msg-head">
-          <span className="sb-msg-author">{item.author}</span>
+          <span
+            className={label.verified || !authenticated ? "sb-msg-author" : "sb-msg-author sb-msg-claimed"}
+          >
+            {label.name}
+          </span>
+          {label.verified && (
+            <span className="sb-msg-verified" title="Identity verified by the hub">
+              verified
+            </span>
+          )}
+          {label.unverified !== undefined && (
+            <span className="sb-msg-claimed" title="Name chosen by the sender, not verified">
+              unverified: {label.unverified}
+            </span>
+          )}
           <time
             className="sb-msg-time"
             dateTime={Number.isFinite(item.time) ? date.toISOString() : undefined}

@@ -1,5 +1,5 @@
+import type { ClientInfo } from "@switchboard/client";
 import { useId } from "react";
-import type { PresenceEntry } from "./channel-feed.js";
 
 const SHOWN = 8;
 
@@ -8,7 +8,7 @@ export function PresenceBar({
   clients,
   selfId,
 }: {
-  clients: readonly PresenceEntry[];
+  clients: readonly ClientInfo[];
   selfId: string | undefined;
 }) {
   const sorted = [...clients].sort((a, b) => Number(b.client === selfId) - Number(a.client === selfId));

@@ -1,17 +1,31 @@
-import { getSharedClient } from "@switchboard/client";
+import { useClient, useConnectionState, usePresence, useSubscription } from "@switchboard/react";
 import { startTransition, useEffect, useMemo, useState } from "react";
 import { ChannelFeed, type FeedSnapshot } from "./channel-feed.js";
 import { ConnectionBadge } from "./connection-badge.js";
 import { MessageList } from "./message-list.js";
 import { PresenceBar } from "./presence-bar.js";
-import { useConnection } from "./use-connection.js";
+
+/** Recent messages the list opens with (the hub's `rewind`; at most the namespace's history size). */
+export const REWIND = 100;
 
 /** The receiver's whole UI for one channel: title, connection state, presence, the live list. */
 export function ReceiverPanel({ channel }: { channel: string }) {
-  const client = getSharedClient();
+  const client = useClient();
   const feed = useMemo(() => new ChannelFeed(client, channel), [client, channel]);
   const snapshot = useFeedSnapshot(feed);
-  const connection = useConnection(client);
+  // The feed listens in the effect that takes the subscription: the rewound messages are its first events.
+  useSubscription(channel, { rewind: REWIND }, (sub) => {
+    feed.start(sub);
+    return () => feed.stop();
+  });
+  const presence = usePresence(channel);
+  const connection = useConnectionState();
+  // A hub that verifies tokens stamps `user` on members and messages; then chosen names are marked.
+  const authenticated = useMemo(
+    () =>
+      presence.members.some((m) => m.user !== undefined) || snapshot.items.some((i) => i.user !== undefined),
+    [presence.members, snapshot.items],
+  );
 
   return (
     <section className="sb-rx" aria-label={`Channel ${channel}`}>
@@ -22,13 +36,18 @@ export function ReceiverPanel({ channel }: { channel: string }) {
         </h2>
         <ConnectionBadge view={connection} />
       </header>
-      <PresenceBar clients={snapshot.presence} selfId={client.clientId} />
+      <PresenceBar clients={presence.members} selfId={connection.clientId} />
       {snapshot.history === "failed" && (
         <p className="sb-rx-warning">
           Could not load recent messages ({snapshot.historyError}); retrying on reconnect.
         </p>
       )}
-      <MessageList items={snapshot.items} channel={channel} history={snapshot.history} />
+      <MessageList
+        items={snapshot.items}
+        channel={channel}
+        history={snapshot.history}
+        authenticated={authenticated}
+      />
     </section>
   );
 }
@@ -42,13 +61,8 @@ export function ReceiverPanel({ channel }: { channel: string }) {
 function useFeedSnapshot(feed: ChannelFeed): FeedSnapshot {
   const [snapshot, setSnapshot] = useState(feed.getSnapshot);
   useEffect(() => {
-    const off = feed.subscribe(() => startTransition(() => setSnapshot(feed.getSnapshot())));
-    feed.start();
     setSnapshot(feed.getSnapshot());
-    return () => {
-      off();
-      feed.stop();
-    };
+    return feed.subscribe(() => startTransition(() => setSnapshot(feed.getSnapshot())));
   }, [feed]);
   return snapshot;
 }

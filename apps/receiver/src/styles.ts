@@ -39,6 +39,9 @@ const CSS = `
 .sb-msg-main{min-width:0;flex:1}
 .sb-msg-head{display:flex;align-items:baseline;gap:8px;flex-wrap:wrap}
 .sb-msg-author{font-weight:650;font-size:.88rem;overflow-wrap:anywhere}
+.sb-msg-verified{font-size:.7rem;font-weight:650;color:#116b3a;background:#e3f5ea;padding:1px 6px;border-radius:999px}
+.sb-msg-verified::before{content:"✓ "}
+.sb-msg-claimed{color:var(--sb-muted,#5f6b7a);font-style:italic;font-weight:500;font-size:.8rem}
 .sb-msg-time{color:var(--sb-muted,#5f6b7a);font-size:.74rem;font-variant-numeric:tabular-nums}
 .sb-msg-status{font-size:.72rem;font-weight:600}
 .sb-msg-pending{color:var(--sb-muted,#5f6b7a)}
@@ -54,6 +57,10 @@ const CSS = `
 .sb-rx-jump{position:absolute;right:16px;bottom:12px;padding:6px 12px;border:0;border-radius:999px;font:inherit;
   font-size:.8rem;font-weight:600;color:#fff;background:var(--sb-accent,#3157d5);cursor:pointer;
   box-shadow:0 2px 8px rgb(0 0 0 / .18)}
+.sb-alert{margin:0;padding:14px 16px;border-radius:var(--sb-radius-sm,8px);background:#fde4e1;color:#7a1d12;
+  font-size:.88rem;line-height:1.45}
+.sb-alert strong{display:block;margin-bottom:4px}
+.sb-alert p{margin:0;overflow-wrap:anywhere}
 `;
 
 export function injectStyles(doc: Document = document): void {

@@ -1,6 +1,6 @@
 /** `switchboard hub`: one hub node until SIGTERM/SIGINT, which drain (4100) and exit 0. */
 import { readFileSync } from "node:fs";
-import { ConfigError, parseConfig, type RunningHub, startHub } from "@switchboard/hub";
+import { ConfigError, type HubConfig, parseConfig, type RunningHub, startHub } from "@switchboard/hub";
 import { UsageError } from "./usage-error.js";
 
 export interface HubCommandOptions {
@@ -15,8 +15,9 @@ export interface HubCommandOptions {
   logLevel: string;
 }
 
-export function readConfigFile(file: string | undefined): unknown {
-  if (file === undefined) return {};
+/** The config file, validated (once: startHub takes the result as is). None: the defaults. */
+export function readConfigFile(file: string | undefined): HubConfig {
+  if (file === undefined) return parseConfig({});
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -30,12 +31,17 @@ export function readConfigFile(file: string | undefined): unknown {
     throw new UsageError(`--config: ${file} is not valid JSON (${(err as Error).message})`);
   }
   try {
-    parseConfig(raw);
+    return parseConfig(raw);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`config ${file}: ${err.message}`);
     throw err;
   }
-  return raw;
+}
+
+/** The API key from the environment, which wins over the config's `apiKey` (docs/operations.md). */
+export function apiKeyFromEnv(): { apiKey?: string } {
+  const key = process.env.SWITCHBOARD_API_KEY;
+  return key !== undefined ? { apiKey: key } : {};
 }
 
 export async function runHub(options: HubCommandOptions): Promise<RunningHub> {
@@ -47,6 +53,7 @@ export async function runHub(options: HubCommandOptions): Promise<RunningHub> {
     broker: options.broker,
     config,
     logLevel: options.logLevel,
+    ...apiKeyFromEnv(),
     ...(options.node !== undefined ? { node: options.node } : {}),
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
   });

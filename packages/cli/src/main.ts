@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `switchboard` command (CLI.md). Bad flags or config: one clear line, exit code 2. */
 import { Command, CommanderError } from "commander";
+import { HUB_DEFAULTS } from "@switchboard/hub";
 import { runHub } from "./hub-command.js";
 import {
   parseBroker,
@@ -21,19 +22,19 @@ const program = new Command("switchboard")
 program
   .command("hub")
   .description("run one hub node")
-  .option("--port <port>", "port for HTTP and WebSocket", parsePort, 7700)
-  .option("--host <host>", "address to bind", "127.0.0.1")
-  .option("--data <dir>", "embedded store folder (SQLite), created if missing", "./data")
+  .option("--port <port>", "port for HTTP and WebSocket", parsePort, HUB_DEFAULTS.port)
+  .option("--host <host>", "address to bind", HUB_DEFAULTS.host)
+  .option("--data <dir>", "embedded store folder (SQLite), created if missing", HUB_DEFAULTS.dataDir)
   .option(
     "--broker <spec>",
     "sqlite (alias memory) | redis://HOST:PORT | nats://HOST:PORT",
     parseBroker,
-    "sqlite",
+    HUB_DEFAULTS.broker,
   )
   .option("--node <name>", "node id reported in `connected` (default: generated)")
   .option("--config <file>", "JSON config (keys in docs/operations.md); flags override it")
   .option("--prefix <prefix>", "key / subject prefix in a shared Redis or NATS (default sb)", parsePrefix)
-  .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", parseLogLevel, "info")
+  .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", parseLogLevel, HUB_DEFAULTS.logLevel)
   .action(async (options) => {
     const hub = await runHub(options);
     process.stdout.write(`switchboard hub ${hub.node} on ${hub.url} (broker ${hub.broker.kind})\n`);
@@ -44,13 +45,13 @@ program
   .description("run the whole system locally: hub + host + sender + receiver")
   .option("--port-base <port>", "host on BASE, sender on BASE+1, receiver on BASE+2", parsePort, 3000)
   .option("--hub-port <port>", "hub port (default 7700; a free port with --port-base 0)", parsePort)
-  .option("--host <host>", "address to bind", "127.0.0.1")
-  .option("--data <dir>", "embedded store folder (SQLite)", "./data")
+  .option("--host <host>", "address to bind", HUB_DEFAULTS.host)
+  .option("--data <dir>", "embedded store folder (SQLite)", HUB_DEFAULTS.dataDir)
   .option(
     "--broker <spec>",
     "sqlite (alias memory) | redis://HOST:PORT | nats://HOST:PORT",
     parseBroker,
-    "sqlite",
+    HUB_DEFAULTS.broker,
   )
   .option("--config <file>", "hub config JSON")
   .option(
@@ -85,7 +86,7 @@ program
     "--broker <spec>",
     "sqlite (alias memory) | redis://HOST:PORT | nats://HOST:PORT",
     parseBroker,
-    "sqlite",
+    HUB_DEFAULTS.broker,
   )
   .option(
     "--nodes <n>",

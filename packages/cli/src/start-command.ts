@@ -6,9 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { type RunningHub, startHub } from "@switchboard/hub";
+import { HUB_DEFAULTS, type RunningHub, startHub } from "@switchboard/hub";
 import { appDist, buildApps, defaultAppsDir } from "./build-apps.js";
-import { readConfigFile, stopOnSignals } from "./hub-command.js";
+import { apiKeyFromEnv, readConfigFile, stopOnSignals } from "./hub-command.js";
 import { fileIntegrity, type RemoteConfigEntry, remoteConfigEntry } from "./remote-integrity.js";
 import { type ServedApp, serveApp } from "./serve-apps.js";
 
@@ -82,17 +82,18 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
     let hubUrl = options.hubUrl ?? env("SWITCHBOARD_HUB_URL");
     let devApiKey: string | undefined;
     if (hubUrl === undefined) {
-      const config = readConfigFile(options.config) as { apiKey?: unknown };
+      const config = readConfigFile(options.config);
       // Local development: without a configured key, make one up so /api/* is usable, and print it.
       if (process.env.SWITCHBOARD_API_KEY === undefined && config.apiKey === undefined)
         devApiKey = `dev-${randomBytes(12).toString("base64url")}`;
       hub = await startHub({
-        port: options.hubPort ?? (portBase === 0 ? 0 : 7700),
+        port: options.hubPort ?? (portBase === 0 ? 0 : HUB_DEFAULTS.port),
         host,
-        dataDir: options.data ?? "./data",
-        broker: options.broker ?? "sqlite",
+        dataDir: options.data ?? HUB_DEFAULTS.dataDir,
+        broker: options.broker ?? HUB_DEFAULTS.broker,
         config,
         logLevel: options.logLevel ?? "warn",
+        ...apiKeyFromEnv(),
         ...(devApiKey ? { apiKey: devApiKey } : {}),
       });
       const running = hub;
@@ -141,7 +142,7 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
     log(`  sender    ${senderEntry}${pinned(remotes.sender)}`);
     log(`  receiver  ${receiverEntry}${pinned(remotes.receiver)}`);
     log(
-      `  hub       ${hubUrl}${hub ? ` (data ${options.data ?? "./data"}, broker ${hub.broker.kind})` : ""}`,
+      `  hub       ${hubUrl}${hub ? ` (data ${options.data ?? HUB_DEFAULTS.dataDir}, broker ${hub.broker.kind})` : ""}`,
     );
     if (devApiKey) log(`  API key   ${devApiKey} (for /api/*; set SWITCHBOARD_API_KEY to choose one)`);
 
