@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `switchboard` command (CLI.md). Bad flags or config: one clear line, exit code 2. */
-import { Command, CommanderError } from "commander";
 import { HUB_DEFAULTS } from "@switchboard/hub";
+import { Command, CommanderError } from "commander";
 import { runHub } from "./hub-command.js";
 import {
   parseBroker,
@@ -34,7 +34,12 @@ program
   .option("--node <name>", "node id reported in `connected` (default: generated)")
   .option("--config <file>", "JSON config (keys in docs/operations.md); flags override it")
   .option("--prefix <prefix>", "key / subject prefix in a shared Redis or NATS (default sb)", parsePrefix)
-  .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent", parseLogLevel, HUB_DEFAULTS.logLevel)
+  .option(
+    "--log-level <level>",
+    "fatal|error|warn|info|debug|trace|silent",
+    parseLogLevel,
+    HUB_DEFAULTS.logLevel,
+  )
   .action(async (options) => {
     const hub = await runHub(options);
     process.stdout.write(`switchboard hub ${hub.node} on ${hub.url} (broker ${hub.broker.kind})\n`);

@@ -6,16 +6,21 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, normalize } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import type { RunningHub } from "@switchboard/hub";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hub, removeTempDirs } from "./helpers/hub.js";
 
 const run = promisify(execFile);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const noBrowser = !existsSync(CHROMIUM) && process.env.CI !== "true";
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const require = createRequire(import.meta.url);
 
@@ -201,7 +206,11 @@ export const used = [PROTOCOL_VERSION, frame, switchboardShared()];
       (pkg, i) =>
         `import { ${pkg.imports.join(", ")} } from "${names[i]}";\nconsole.log(${pkg.imports.join(", ")});`,
     ).join("\n");
-    writeFileSync(join(project, "main.js"), entry);
+    // In the page: the page's client from the installed package, one publish to the test's hub.
+    const usage = `const hub = new URLSearchParams(location.search).get("hub");
+if (hub) window.result = getSharedClient({ urls: hub, name: "bundle" }).publish("chat:web", "from the bundle")
+  .then((p) => p.offset, (e) => String(e));`;
+    writeFileSync(join(project, "main.js"), `${entry}\n${usage}\n`);
     writeFileSync(join(project, "index.html"), '<script type="module" src="./main.js"></script>');
     const { build } = await import("vite");
     await build({
@@ -218,4 +227,37 @@ export const used = [PROTOCOL_VERSION, frame, switchboardShared()];
     expect(code).toContain("switchboard.client");
     expect(code).toContain("switchboard.v1");
   }, 60_000);
+
+  it.skipIf(noBrowser)(
+    "runs that bundle in Chromium: it connects and publishes with the browser's WebSocket",
+    async () => {
+      const web = join(project, "web");
+      const server = createServer((req, res) => {
+        const path = normalize(join(web, (req.url ?? "/").split("?")[0] || "/"));
+        const file = path.endsWith("/") ? join(path, "index.html") : path;
+        if (!file.startsWith(web) || !existsSync(file)) return void res.writeHead(404).end();
+        const type = file.endsWith(".html") ? "text/html" : "text/javascript";
+        res.writeHead(200, { "content-type": type }).end(readFileSync(file));
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+      });
+      try {
+        const tab = await browser.newPage();
+        const errors: string[] = [];
+        tab.on("pageerror", (e) => errors.push(e.message));
+        const port = (server.address() as AddressInfo).port;
+        await tab.goto(`http://127.0.0.1:${port}/?hub=${encodeURIComponent(running.url)}`);
+        await tab.waitForFunction(() => "result" in window, null, { timeout: 15_000 });
+        expect(await tab.evaluate(() => (window as unknown as { result: unknown }).result)).toBe(1);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+    60_000,
+  );
 });
