@@ -8,9 +8,11 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findExecutable } from "@switchboard/testkit";
 
-export const REDIS_SERVER = "/usr/bin/redis-server";
-export const NATS_SERVER = "/usr/sbin/nats-server";
+/** Found on PATH; the bare name when absent (EngineProcess.available() then says false). */
+export const REDIS_SERVER = findExecutable("redis-server") ?? "redis-server";
+export const NATS_SERVER = findExecutable("nats-server") ?? "nats-server";
 
 /** True when something accepts TCP connections on host:port within `timeoutMs`. */
 export function reachable(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {
