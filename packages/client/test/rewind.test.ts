@@ -111,6 +111,18 @@ describe("subscribe with rewind", () => {
     expect(subscribes[1]).not.toHaveProperty("rewind");
   });
 
+  it("is ignored with since: the subscription resumes from the position instead", async () => {
+    const running = await started();
+    let epoch = "";
+    for (let i = 1; i <= 5; i++) epoch = (await httpPublish(running, "chat:since", i)).epoch;
+    const seen = record(
+      client(running.url).subscribe("chat:since", { since: { epoch, offset: 2 }, rewind: 1 }),
+    );
+    await waitFor(() => seen.publications.length === 3, "the recovered publications");
+    expect(offsets(seen.publications)).toEqual([3, 4, 5]);
+    expect(seen.subscribed).toMatchObject([{ resumed: true, recovered: true }]);
+  });
+
   it("refuses a rewind that is not a whole number ≥ 1", async () => {
     const running = await started();
     const c = client(running.url);
