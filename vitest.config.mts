@@ -11,7 +11,7 @@ export default defineConfig({
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Process-level tests (SIGKILL, multi-node) and browser tests share 2 cores: keep files sequential-ish.
+    // Process-level tests (SIGKILL, multi-node) and browser tests are CPU-heavy: keep files sequential-ish.
     maxWorkers: 2,
     fileParallelism: true,
   },

@@ -1,6 +1,7 @@
 /**
- * Debian's Chromium driven by playwright-core (STACK.md: `npx playwright install` cannot download
- * here). Playwright gives every launch a fresh temporary profile (its own --user-data-dir).
+ * The system's Chromium (CHROMIUM_PATH) driven by playwright-core, rather than a browser that
+ * `npx playwright install` downloads. Playwright gives every launch a fresh temporary profile
+ * (its own --user-data-dir).
  */
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";

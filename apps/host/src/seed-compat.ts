@@ -1,5 +1,5 @@
 /**
- * The remotes are also plain build-time remotes, so code written against the seed keeps working:
+ * The remotes are also plain build-time remotes, so code written for plain build-time remotes keeps working:
  * `import("sender").then(({ sendMessage }) => sendMessage("Hello, receiver!"))`. Exposed on
  * `window.switchboard` for the console and the browser tests.
  */

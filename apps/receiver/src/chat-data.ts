@@ -1,6 +1,6 @@
 /**
  * The chat payload the sender publishes: `{ text, author? }`. sender and receiver never import
- * each other (ARCHITECTURE.md), so this mirrors apps/sender/src/chat-data.ts by value. Anything
+ * each other (README "Architecture"), so this mirrors apps/sender/src/chat-data.ts by value. Anything
  * else a module publishes is still shown, as its JSON text.
  */
 import type { Message } from "@switchboard/client";

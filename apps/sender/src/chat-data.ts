@@ -1,6 +1,6 @@
 /**
  * The chat payload: what `sendMessage` publishes and the receiver renders. sender and receiver
- * never import each other (ARCHITECTURE.md), so this shape is a contract by value, mirrored in
+ * never import each other (README "Architecture"), so this shape is a contract by value, mirrored in
  * apps/receiver/src/chat-data.ts.
  */
 export interface ChatData {

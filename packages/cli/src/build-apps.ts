@@ -61,7 +61,7 @@ export async function buildApps(options: BuildAppsOptions = {}): Promise<BuildRe
   const results: BuildResult[] = [];
   const releaseLock = await acquireLock(appsDir, log);
   try {
-    // Sequential on purpose: webpack is CPU-bound and these machines have 2 cores.
+    // Sequential on purpose: webpack is CPU-bound and uses every core it gets.
     for (const app of apps) {
       const started = Date.now();
       const dist = appDist(appsDir, app);

@@ -1,5 +1,5 @@
 /**
- * The one contract every broker passes (ARCHITECTURE.md "Brokers"). Broker-agnostic: each test
+ * The one contract every broker passes (docs/operations.md "Brokers: guarantees and costs"). Broker-agnostic: each test
  * uses its own random channel names and never assumes an empty engine, so Redis / NATS runs can
  * share a server with other runs. Time-based cases use 1 s TTLs and run concurrently.
  *

@@ -1,5 +1,5 @@
 /**
- * Conformance: raw PROTOCOL.md frames over a plain WebSocket against a live hub — every frame
+ * Conformance: raw protocol frames (docs/protocol.md) over a plain WebSocket against a live hub — every frame
  * type, every reachable error code and every close code.
  */
 import { SignJWT } from "jose";

@@ -1,4 +1,4 @@
-/** PROTOCOL.md Session 1: the first frame must be connect; anything else first closes with 4000. */
+/** docs/protocol.md: the first frame must be connect; anything else first closes with 4000. */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RawClient } from "./raw-client.js";
 import { startTestHub, type TestHub } from "./test-hub.js";

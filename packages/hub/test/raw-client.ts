@@ -1,5 +1,5 @@
 /**
- * A bare-protocol test client: speaks PROTOCOL.md frames over a plain WebSocket (not our SDK),
+ * A bare-protocol test client: speaks docs/protocol.md frames over a plain WebSocket (not our SDK),
  * records every frame, and waits for frames by predicate with a deadline.
  */
 import { WebSocket } from "ws";

@@ -1,5 +1,5 @@
 /**
- * The one registry of error codes and close codes (PROTOCOL.md "Errors" and "Closing").
+ * The one registry of error codes and close codes (docs/errors.md).
  * docs/errors.md mirrors this file; a test fails when the two disagree.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Every frame of PROTOCOL.md v1 as a discriminated union on `type`.
+ * Every frame of the wire protocol v1 (docs/protocol.md) as a discriminated union on `type`.
  * Client → hub frames are `ClientFrame`; hub → client frames are `HubFrame`.
  */
 import type { ErrorCode } from "./codes.js";

@@ -9,7 +9,7 @@
 import type { Client, SubscribeOptions, Subscription } from "@switchboard/client";
 import { reactDefaults } from "./defaults.js";
 
-/** `rewind` is the protocol's late-join option (PROTOCOL.md "Late joiners"). */
+/** `rewind` is the protocol's late-join option (docs/protocol.md "Late joiners"). */
 export type ChannelSubscribeOptions = SubscribeOptions & { rewind?: number };
 
 interface Entry {

@@ -1,4 +1,4 @@
-/** What to do after a connection ends (PROTOCOL.md "Closing"). */
+/** What to do after a connection ends (close codes: docs/errors.md). */
 import { CloseCode, closeCodeInfo, type DisconnectFrame } from "@switchboard/protocol";
 
 export interface CloseDecision {

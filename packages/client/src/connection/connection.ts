@@ -1,6 +1,6 @@
 /**
  * One logical connection to "the hub": opens sockets over the URL list, performs the `connect`
- * handshake, answers pings, watches for a dead hub and reconnects per PROTOCOL.md "Closing".
+ * handshake, answers pings, watches for a dead hub and reconnects per the close codes of docs/errors.md.
  * It knows nothing about subscriptions or publishes: the client reacts to its hooks.
  */
 import {

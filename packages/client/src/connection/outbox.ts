@@ -1,6 +1,6 @@
 /**
- * Frames issued in the same tick leave as one WebSocket message (NDJSON, PROTOCOL.md
- * "Transport"), never larger than the hub's `maxFrameBytes` (which applies per message).
+ * Frames issued in the same tick leave as one WebSocket message (NDJSON, docs/protocol.md),
+ * never larger than the hub's `maxFrameBytes` (which applies per message).
  */
 import { joinFrames } from "@switchboard/protocol";
 

@@ -204,7 +204,7 @@ export interface ClusterOptions {
   broker: string;
   /** Key / subject prefix; one per cluster when absent. */
   prefix?: string;
-  /** Hub config object (CLI.md keys), written to a file and passed as --config. */
+  /** Hub config object (docs/operations.md keys), written to a file and passed as --config. */
   config?: unknown;
 }
 

@@ -2,7 +2,7 @@
  * How the NATS broker lays channels out in JetStream. Pure: no engine client here (the broker
  * passes in the reads this file needs).
  *
- * Offsets. JetStream sequences are per stream, PROTOCOL.md wants 1, 2, 3… per channel, and NATS
+ * Offsets. JetStream sequences are per stream, the protocol (docs/protocol.md) wants 1, 2, 3… per channel, and NATS
  * 2.9 has no multi-message atomicity. So ONE stream (`<prefix>_history`, subjects
  * `<prefix>.ch.<token>`) holds every channel, and each channel's subject is its own log: every
  * message carries Sb-Epoch, Sb-Offset and Sb-Prev (the stream sequence of the previous message on
