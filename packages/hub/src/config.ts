@@ -1,5 +1,5 @@
 /**
- * Hub configuration (CLI.md "Config file keys"): one schema, one defaults object, and a parser
+ * Hub configuration (docs/operations.md "Configuration"): one schema, one defaults object, and a parser
  * whose errors name the bad key and what it expects.
  */
 import { z } from "zod";
@@ -100,10 +100,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** Configs this module produced: validating one again returns it as is (validated once). */
+const validated = new WeakSet<object>();
+
 /** Validates a parsed config object; throws ConfigError naming the first bad key. */
 export function parseConfig(raw: unknown): HubConfig {
+  if (typeof raw === "object" && raw !== null && validated.has(raw)) return raw as HubConfig;
   const result = configSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
+  if (result.success) {
+    validated.add(result.data);
+    return result.data;
+  }
   const issue = result.error.issues[0];
   const key = issue && issue.path.length > 0 ? issue.path.join(".") : "config";
   const message =

@@ -11,34 +11,38 @@ import { CloseCode, disconnectFrame, encodeFrame, namespaceOf, SUBPROTOCOL } fro
 import { WebSocket, WebSocketServer } from "ws";
 import { Authenticator } from "./auth.js";
 import type { Broker } from "./brokers/broker.js";
-import { createBroker } from "./brokers/create-broker.js";
+import { createBroker, isEmbeddedBrokerSpec } from "./brokers/create-broker.js";
 import { ChannelOps } from "./channel-ops.js";
 import { ChannelRegistry } from "./channel-registry.js";
 import { type HubConfig, namespacePolicy, parseConfig } from "./config.js";
 import { FlushScheduler } from "./flush-scheduler.js";
 import { HttpApi } from "./http-api.js";
 import type { HubContext } from "./hub-context.js";
+import { HUB_DEFAULTS } from "./hub-defaults.js";
 import { createLogger, type Logger } from "./logger.js";
 import { HubMetrics } from "./metrics.js";
 import { RequestHandler } from "./request-handler.js";
 import { Session } from "./session.js";
 
 export interface HubOptions {
-  /** Default 7700; 0 picks a free port. */
+  /** Default HUB_DEFAULTS.port; 0 picks a free port. */
   port?: number;
-  /** Default 127.0.0.1. */
+  /** Default HUB_DEFAULTS.host. */
   host?: string;
   /** Node id reported in `connected`; generated when absent. */
   node?: string;
-  /** A broker instance, or a spec: "memory" (default), "redis://HOST:PORT", "nats://HOST:PORT". */
+  /** A broker instance, or a spec: "sqlite" (default; alias "memory"), "redis://HOST:PORT", "nats://HOST:PORT". */
   broker?: Broker | string;
-  /** Embedded store folder (created if missing). Default ./data. */
+  /** Embedded store folder (created if missing). Default HUB_DEFAULTS.dataDir. */
   dataDir?: string;
   /** Key / subject prefix in a shared engine. */
   prefix?: string;
-  /** The CLI.md config object (validated here). */
+  /** The config object (docs/operations.md); validated here unless it came from parseConfig. */
   config?: unknown;
-  /** API key for /api/*; wins over config.apiKey. */
+  /**
+   * API key for /api/*; wins over config.apiKey. The hub reads no environment variables: the CLI
+   * passes SWITCHBOARD_API_KEY here.
+   */
   apiKey?: string;
   logLevel?: string;
   logger?: Logger;
@@ -64,7 +68,7 @@ export interface RunningHub {
 /** How long a drain lets HTTP requests in flight finish before their connections are cut. */
 const HTTP_CLOSE_GRACE_MS = 2_000;
 
-/** ws closes oversized messages itself (1009); tell the client why first, as PROTOCOL.md asks. */
+/** ws closes oversized messages itself (1009); tell the client why first, as docs/protocol.md says. */
 class HubSocket extends WebSocket {
   override close(code?: number, data?: string | Buffer): void {
     if (code === CloseCode.MESSAGE_TOO_BIG && this.readyState === WebSocket.OPEN)
@@ -77,10 +81,10 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const config = parseConfig(options.config ?? {});
   const limits = config.limits;
   const node = options.node ?? `hub-${randomBytes(3).toString("hex")}`;
-  const log = options.logger ?? createLogger(options.logLevel ?? "info", node);
-  const dataDir = options.dataDir ?? "./data";
-  const brokerSpec = options.broker ?? "memory";
-  if (typeof brokerSpec === "string" && (brokerSpec === "memory" || brokerSpec === "sqlite"))
+  const log = options.logger ?? createLogger(options.logLevel ?? HUB_DEFAULTS.logLevel, node);
+  const dataDir = options.dataDir ?? HUB_DEFAULTS.dataDir;
+  const brokerSpec = options.broker ?? HUB_DEFAULTS.broker;
+  if (typeof brokerSpec === "string" && isEmbeddedBrokerSpec(brokerSpec))
     mkdirSync(dataDir, { recursive: true });
   const broker =
     typeof brokerSpec === "string"
@@ -103,7 +107,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const ops = new ChannelOps(ctx);
   const handler = new RequestHandler(ctx, ops);
   const sessions = new Set<Session>();
-  const apiKey = process.env.SWITCHBOARD_API_KEY ?? options.apiKey ?? config.apiKey;
+  const apiKey = options.apiKey ?? config.apiKey;
   const http = new HttpApi(ctx, ops, apiKey);
   const server: Server = createServer(http.handle);
   const wss = new WebSocketServer({
@@ -186,13 +190,13 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 7700, options.host ?? "127.0.0.1", () => {
+    server.listen(options.port ?? HUB_DEFAULTS.port, options.host ?? HUB_DEFAULTS.host, () => {
       server.off("error", reject);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
-  const host = options.host ?? "127.0.0.1";
+  const host = options.host ?? HUB_DEFAULTS.host;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   log.info({ port: address.port, broker: broker.kind }, "hub listening");
 
