@@ -6,6 +6,7 @@ export default defineConfig({
     include: [
       "packages/*/src/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
+      "apps/*/test/**/*.test.ts",
       "e2e/**/*.test.ts",
       "docs/**/*.test.ts",
     ],

@@ -5,7 +5,7 @@
  */
 import type { Message } from "@switchboard/client";
 import { describe, expect, it } from "vitest";
-import { FeedStore } from "../apps/receiver/src/feed-store.js";
+import { FeedStore } from "../src/feed-store.js";
 
 const pub = (offset: number, text = `m${offset}`, extra: Partial<Message> = {}): Message => ({
   channel: "chat:general",
