@@ -135,12 +135,12 @@ export async function runStart(options: StartOptions = {}): Promise<RunningSyste
     const hostUrl = `http://${publicHost}:${hostApp.port}/`;
     log("Switchboard is running:");
     log(`  open      ${hostUrl}`);
-    const pinned = (entry: RemoteConfigEntry) =>
-      typeof entry === "string"
-        ? " (not pinned: served elsewhere)"
-        : ` (pinned ${entry.integrity.slice(0, 19)}…)`;
-    log(`  sender    ${senderEntry}${pinned(remotes.sender)}`);
-    log(`  receiver  ${receiverEntry}${pinned(remotes.receiver)}`);
+    const pinned = (entry: RemoteConfigEntry, override: string | undefined) =>
+      typeof entry !== "string"
+        ? ` (pinned ${entry.integrity.slice(0, 19)}…)`
+        : ` (not pinned: ${override === undefined ? "no build found" : "served elsewhere"})`;
+    log(`  sender    ${senderEntry}${pinned(remotes.sender, senderOverride)}`);
+    log(`  receiver  ${receiverEntry}${pinned(remotes.receiver, receiverOverride)}`);
     log(
       `  hub       ${hubUrl}${hub ? ` (data ${options.data ?? HUB_DEFAULTS.dataDir}, broker ${hub.broker.kind})` : ""}`,
     );
