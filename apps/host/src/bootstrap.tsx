@@ -23,7 +23,7 @@ async function start(): Promise<void> {
   const { config, problem } = await loadConfig();
   if (problem) console.warn(`[switchboard] ${problem}`);
   // Before anything can load a remote: the build-time remote URLs are only defaults.
-  registerRemoteUrls(config.remotes);
+  registerRemoteUrls(config.remotes, config.integrity);
   const name = loadDisplayName();
   // The page's one client (an MF singleton): configured here, before any remote asks for it.
   const client = getSharedClient({ urls: [config.hubUrl], name });

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { RemoteName } from "./config.js";
+import { IntegrityError } from "./entry-integrity.js";
 import { loadRemoteModule, type RemoteModule } from "./remotes.js";
 
 export type SlotStatus = "loading" | "mounted" | "unavailable";
@@ -9,6 +10,8 @@ type Unmount = ReturnType<RemoteModule["mount"]>;
 interface Failure {
   reason: string;
   attempt: number;
+  /** Refused: its entry did not match the pin. Not retried by itself (the pin will not change). */
+  integrity: boolean;
 }
 
 export interface RemoteSlotProps<P extends object> {
@@ -21,6 +24,7 @@ export interface RemoteSlotProps<P extends object> {
 
 /** One short line for people: load errors are already short; a crash keeps its first line. */
 function describe(error: unknown): string {
+  if (error instanceof IntegrityError) return error.detail;
   const text = error instanceof Error ? error.message : String(error);
   const line = text.split("\n")[0] ?? text;
   return line.length > 140 ? `${line.slice(0, 139)}…` : line;
@@ -53,7 +57,7 @@ export function RemoteSlot<P extends object>({ name, props, className, onStatus 
     setModule(undefined);
     setMounted(false);
     setLoading(false);
-    setFailure({ reason: describe(error), attempt: atAttempt });
+    setFailure({ reason: describe(error), attempt: atAttempt, integrity: error instanceof IntegrityError });
   }, []);
 
   // Each attempt number is one load: the first, then one per retry (after a failure or a crash).
@@ -75,7 +79,7 @@ export function RemoteSlot<P extends object>({ name, props, className, onStatus 
 
   // After a failure, schedule the next try.
   useEffect(() => {
-    if (!failure || loading || module) return;
+    if (!failure || failure.integrity || loading || module) return;
     const timer = setTimeout(() => setAttempt(failure.attempt + 1), retryDelayMs(failure.attempt));
     return () => clearTimeout(timer);
   }, [failure, loading, module]);
@@ -120,7 +124,16 @@ export function RemoteSlot<P extends object>({ name, props, className, onStatus 
   return (
     <section className={className} aria-label={`${name} module`}>
       {status === "loading" && <p className="sb-slot-note">Loading {name}…</p>}
-      {status === "unavailable" && failure && (
+      {status === "unavailable" && failure?.integrity && (
+        <div className="sb-slot-alert" role="alert" aria-label={`${name} failed its integrity check`}>
+          <strong>{name} failed its integrity check</strong>
+          <p>{failure.reason}.</p>
+          <button type="button" onClick={retryNow} disabled={loading}>
+            Check again
+          </button>
+        </div>
+      )}
+      {status === "unavailable" && failure && !failure.integrity && (
         <div className="sb-slot-alert" role="alert" aria-label={`${name} is unavailable`}>
           <strong>{name} is unavailable</strong>
           <p>

@@ -3,8 +3,20 @@
  * Registering with `force` both points the build-time remotes (what `import("sender")` uses) at the
  * run-time URLs and clears a failed load from the runtime's caches, so a retry really refetches.
  */
-import { getInstance, loadRemote, registerRemotes } from "@module-federation/enhanced/runtime";
+import {
+  getInstance,
+  loadRemote,
+  registerPlugins,
+  registerRemotes,
+} from "@module-federation/enhanced/runtime";
 import type { RemoteName } from "./config.js";
+import {
+  diagnoseEntry,
+  IntegrityError,
+  integrityPlugin,
+  isValidIntegrity,
+  pinEntry,
+} from "./entry-integrity.js";
 
 export type RemoteModule = SwitchboardMountable<SwitchboardSenderProps & SwitchboardReceiverProps>;
 
@@ -13,11 +25,26 @@ export const LOAD_TIMEOUT_MS = 7_000;
 
 const entries = new Map<RemoteName, string>();
 
-export function registerRemoteUrls(remotes: Record<RemoteName, string>): void {
+const pins = new Map<RemoteName, string>();
+let integrityPluginRegistered = false;
+
+/** Points the remotes at these URLs; a remote with an `integrity` pin only runs if its entry matches. */
+export function registerRemoteUrls(
+  remotes: Record<RemoteName, string>,
+  integrity: Partial<Record<RemoteName, string>> = {},
+): void {
+  if (!integrityPluginRegistered) {
+    registerPlugins([integrityPlugin()]);
+    integrityPluginRegistered = true;
+  }
   const registered = getInstance()?.options.remotes ?? [];
   const changed: Array<{ name: RemoteName; entry: string }> = [];
   for (const [name, entry] of Object.entries(remotes) as Array<[RemoteName, string]>) {
     entries.set(name, entry);
+    const pin = integrity[name];
+    if (pin === undefined) pins.delete(name);
+    else pins.set(name, pin);
+    pinEntry(entry, pin);
     const current = registered.find((remote) => remote.name === name);
     // Re-registering an unchanged remote only earns a runtime warning.
     if (!current || !("entry" in current) || current.entry !== entry) changed.push({ name, entry });
@@ -34,6 +61,19 @@ export async function loadRemoteModule(name: RemoteName, fresh: boolean): Promis
   const entry = entries.get(name);
   if (fresh && entry) registerRemotes([{ name, entry }], { force: true });
   const where = entry ?? name;
+  const pin = pins.get(name);
+  if (pin !== undefined && !isValidIntegrity(pin)) {
+    throw new IntegrityError(
+      name,
+      "its pin in /config.json is not a valid sha256/384/512 hash, so it was not run",
+    );
+  }
+  if (pin !== undefined && entry && /\.json(\?|#|$)/.test(entry)) {
+    throw new IntegrityError(
+      name,
+      "a manifest entry cannot be pinned (pin its remoteEntry.js), so it was not run",
+    );
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -46,6 +86,10 @@ export async function loadRemoteModule(name: RemoteName, fresh: boolean): Promis
     module = await Promise.race([loadRemote<RemoteModule>(`${name}/${name}`), timeout]);
   } catch (error) {
     if (error instanceof Error && error.message.startsWith("No answer")) throw error;
+    // The browser refuses a script whose hash differs with the same error as a network failure.
+    if (pin !== undefined && entry && (await diagnoseEntry(entry, pin)) === "mismatch") {
+      throw new IntegrityError(name, `${where} does not match its pinned hash, so it was not run`);
+    }
     throw new Error(`Could not load ${where}`, { cause: error });
   } finally {
     clearTimeout(timer);

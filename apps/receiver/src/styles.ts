@@ -63,8 +63,23 @@ const CSS = `
 .sb-alert p{margin:0;overflow-wrap:anywhere}
 `;
 
+const adopted = new WeakSet<Document>();
+
+/**
+ * A constructed style sheet, not a <style> element: the host page's CSP allows no inline styles
+ * (docs/security.md), and CSP does not govern constructed sheets. <style> only where a browser
+ * lacks them.
+ */
 export function injectStyles(doc: Document = document): void {
-  if (doc.getElementById(STYLE_ID)) return;
+  if (adopted.has(doc) || doc.getElementById(STYLE_ID)) return;
+  const Sheet = doc.defaultView?.CSSStyleSheet;
+  if (Sheet && "replaceSync" in Sheet.prototype && Array.isArray(doc.adoptedStyleSheets)) {
+    const sheet = new Sheet();
+    sheet.replaceSync(CSS);
+    doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+    adopted.add(doc);
+    return;
+  }
   const style = doc.createElement("style");
   style.id = STYLE_ID;
   style.textContent = CSS;

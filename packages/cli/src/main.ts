@@ -100,6 +100,20 @@ program
     1,
   )
   .option("--json", "print results as JSON", false)
+  .option("--peers", "the same workloads against the hub, Socket.IO and a plain ws loop (docs/benchmarks.md)")
+  .option("--workload <names>", "--peers: comma-separated workloads (default: all)")
+  .option("--server <names>", "--peers: comma-separated servers: hub, socket.io, ws (default: all)")
+  .option("--runs <n>", "--peers: runs per workload and server (medians)", parsePositiveInt, 3)
+  .option(
+    "--channels <n>",
+    "--peers: channels of the channels workload (2 subscribers each)",
+    parsePositiveInt,
+  )
+  .option("--connections <n>", "--peers: connections of the idle workload", parsePositiveInt)
+  .option("--idle-seconds <n>", "--peers: idle window of the idle workload", parsePositiveInt)
+  .option("--storm <n>", "--peers: clients of the connect storm", parsePositiveInt)
+  .option("--redis <url>", "--peers: Redis for the cross-node workload", "redis://127.0.0.1:6379")
+  .option("--write-docs", "--peers: regenerate docs/benchmarks.md's peer section and chart", false)
   .action(async (options) => {
     const { runBench } = await import("./bench/bench-command.js");
     await runBench(options);

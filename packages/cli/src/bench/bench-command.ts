@@ -11,9 +11,42 @@ export interface BenchCommandOptions {
   /** Hub processes; > 1 is the cross-node fan-out (Redis or NATS). */
   nodes: number;
   json: boolean;
+  peers?: boolean;
+  workload?: string;
+  server?: string;
+  runs: number;
+  channels?: number;
+  connections?: number;
+  idleSeconds?: number;
+  storm?: number;
+  redis: string;
+  writeDocs: boolean;
 }
 
 export async function runBench(options: BenchCommandOptions): Promise<void> {
+  if (options.peers) {
+    const { runPeers } = await import("./peers/peer-command.js");
+    const sizes = {
+      subscribers: options.subscribers,
+      seconds: options.seconds,
+      payloadBytes: options.payload,
+      channels: options.channels,
+      idleConnections: options.connections,
+      idleSeconds: options.idleSeconds,
+      storm: options.storm,
+      redisUrl: options.redis,
+    };
+    return runPeers({
+      workload: options.workload,
+      server: options.server,
+      runs: options.runs,
+      sizes: Object.fromEntries(Object.entries(sizes).filter(([, v]) => v !== undefined)),
+      json: options.json,
+      writeDocs: options.writeDocs,
+    });
+  }
+  if (options.writeDocs || options.workload || options.server)
+    throw new UsageError("--workload, --server and --write-docs need --peers");
   if (options.nodes > 1 && !/^(redis|rediss|nats):/.test(options.broker))
     throw new UsageError("--nodes: more than one hub needs --broker redis://HOST:PORT or nats://HOST:PORT");
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);

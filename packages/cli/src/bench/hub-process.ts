@@ -10,11 +10,14 @@ import { WebSocket } from "ws";
 const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
 
 export interface HubProcess {
+  /** The WebSocket URL the process printed when ready ("… on ws://HOST:PORT/…"). */
   readonly url: string;
   readonly httpUrl: string;
   readonly pid: number;
   /** User + system CPU seconds the hub process has used so far. */
   cpuSeconds(): number;
+  /** User and system CPU seconds separately (`/proc/<pid>/stat` utime, stime). */
+  cpuTimes(): { user: number; system: number };
   /** Resident set size in bytes. */
   rssBytes(): number;
   /** Forces a full GC in the hub (through its inspector) and returns its memory usage after it. */
@@ -22,14 +25,22 @@ export interface HubProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
+export function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
+  return spawnMeasured([MAIN, "hub", "--port", "0", "--log-level", "warn", ...args], env, "hub");
+}
+
+/** Any Node server script that prints "… on ws://HOST:PORT…" once it listens (the bench's peers too). */
+export async function spawnMeasured(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+  label = "server",
+): Promise<HubProcess> {
   // The inspector (loopback, random port) lets the bench force a GC before measuring memory,
-  // without any benchmark hook in the hub itself.
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--inspect=127.0.0.1:0", MAIN, "hub", "--port", "0", "--log-level", "warn", ...args],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
-  );
+  // without any benchmark hook in the measured process itself.
+  const child: ChildProcess = spawn(process.execPath, ["--inspect=127.0.0.1:0", ...argv], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   const inspectorUrl = new Promise<string>((resolve) => {
     let err = "";
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -37,7 +48,7 @@ export async function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): Pro
       const match = /Debugger listening on (ws:\/\/\S+)/.exec(err);
       if (match?.[1]) resolve(match[1]);
       for (const line of chunk.toString().split("\n"))
-        if (line && !/Debugger|For help|inspector/.test(line)) process.stderr.write(`hub: ${line}\n`);
+        if (line && !/Debugger|For help|inspector/.test(line)) process.stderr.write(`${label}: ${line}\n`);
     });
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -47,18 +58,23 @@ export async function spawnHub(args: string[], env: NodeJS.ProcessEnv = {}): Pro
       const match = /on (ws:\/\/\S+)/.exec(out);
       if (match?.[1]) resolve(match[1]);
     });
-    child.once("exit", (code) => reject(new Error(`hub exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${label} exited with ${code}`)));
   });
   const pid = child.pid ?? 0;
   const ticks = 100; // USER_HZ on Linux
+  const cpuTimes = () => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return { user: Number(fields[11]) / ticks, system: Number(fields[12]) / ticks };
+  };
   return {
     url,
     httpUrl: url.replace(/^ws/, "http").replace(/\/ws$/, ""),
     pid,
     cpuSeconds() {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / ticks;
+      const { user, system } = cpuTimes();
+      return user + system;
     },
+    cpuTimes,
     rssBytes() {
       const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
       return Number(match?.[1] ?? 0) * 1024;
