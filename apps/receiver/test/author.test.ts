@@ -6,8 +6,8 @@
  */
 import type { Message } from "@switchboard/client";
 import { describe, expect, it } from "vitest";
-import { authorLabel } from "../apps/receiver/src/chat-data.js";
-import { FeedStore } from "../apps/receiver/src/feed-store.js";
+import { authorLabel } from "../src/chat-data.js";
+import { FeedStore } from "../src/feed-store.js";
 
 const item = (data: Message["data"], info?: Message["info"]) => {
   const store = new FeedStore();
