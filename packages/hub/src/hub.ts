@@ -144,7 +144,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       clearTimeout(connectTimer);
       sessions.delete(session);
       metrics.connections.dec();
-      for (const channel of [...session.channels.keys()]) handler.leave(session, channel);
+      for (const channel of session.subscriptions.channels()) handler.leave(session, channel);
     });
     ws.on("message", (data, isBinary) => {
       if (isBinary)
@@ -178,8 +178,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const presenceTimer = setInterval(
     () => {
       for (const session of sessions) {
-        for (const [channel, state] of session.channels) {
-          if (state !== true || !namespacePolicy(config, namespaceOf(channel))?.presence) continue;
+        for (const channel of session.subscriptions.joinedChannels()) {
+          if (!namespacePolicy(config, namespaceOf(channel))?.presence) continue;
           broker.presenceAdd(channel, session.info, limits.presenceTtlSeconds).catch(() => undefined);
         }
       }

@@ -14,7 +14,7 @@ import {
   type SubscribeFrame,
   type UnsubscribeFrame,
 } from "@switchboard/protocol";
-import { AuthError } from "./auth.js";
+import { AuthError, type Identity } from "./auth.js";
 import type { ChannelOps } from "./channel-ops.js";
 import type { NamespacePolicy } from "./config.js";
 import type { HubContext } from "./hub-context.js";
@@ -30,10 +30,7 @@ export class RequestHandler {
   /** Handles one WebSocket message (one or more NDJSON frames), in order. */
   handleMessage(session: Session, text: string): void {
     session.lastSeen = Date.now();
-    if (session.phase === "authenticating") {
-      session.backlog.push(text);
-      return;
-    }
+    if (session.phase === "authenticating") return session.hold(text);
     for (const result of decodeClientMessage(text)) {
       if (session.phase === "closed") return;
       if (!result.ok) {
@@ -46,7 +43,7 @@ export class RequestHandler {
         continue;
       }
       if (session.isAuthenticating) {
-        session.backlog.push(JSON.stringify(result.frame));
+        session.hold(JSON.stringify(result.frame));
         continue;
       }
       this.dispatch(session, result.frame);
@@ -70,9 +67,9 @@ export class RequestHandler {
       case "publish":
         return this.run(session, frame.id, () => this.publish(session, frame));
       case "subscribe":
-        return this.inOrder(session, frame.channel, frame.id, () => this.subscribe(session, frame));
+        return this.inOrder(session, frame, () => this.subscribe(session, frame));
       case "unsubscribe":
-        return this.inOrder(session, frame.channel, frame.id, () => this.unsubscribe(session, frame));
+        return this.inOrder(session, frame, () => this.unsubscribe(session, frame));
       case "history":
         return this.run(session, frame.id, () => this.history(session, frame));
       case "presence":
@@ -81,19 +78,17 @@ export class RequestHandler {
   }
 
   private async connect(session: Session, frame: ConnectFrame): Promise<void> {
-    session.phase = "authenticating";
+    session.startAuthenticating();
+    let identity: Identity;
     try {
-      session.identity = await this.ctx.auth.connect(frame.token);
+      identity = await this.ctx.auth.connect(frame.token);
     } catch (err) {
       const reason = err instanceof AuthError ? `unauthorized: ${err.message}` : "unauthorized";
       this.replyError(session, frame.id, ErrorCode.UNAUTHORIZED, reason);
       return session.disconnect(CloseCode.UNAUTHORIZED, reason);
     }
     if (session.isClosed) return;
-    session.phase = "open";
-    session.info = { client: session.id };
-    if (session.identity.user !== undefined) session.info.user = session.identity.user;
-    if (frame.name !== undefined) session.info.name = frame.name;
+    const backlog = session.open(identity, frame.name);
     session.send({
       type: "connected",
       id: frame.id,
@@ -102,8 +97,6 @@ export class RequestHandler {
       ping: this.ctx.limits.pingIntervalSeconds,
       limits: { maxFrameBytes: this.ctx.limits.maxFrameBytes },
     });
-    const backlog = session.backlog;
-    session.backlog = [];
     for (const text of backlog) this.handleMessage(session, text);
   }
 
@@ -116,26 +109,15 @@ export class RequestHandler {
     }
   }
 
-  /**
-   * Subscribe and unsubscribe of one channel take effect in arrival order: a subscribe pipelined
-   * behind an unsubscribe of a still-joining subscription (the SDK's retry) must not meet it.
-   */
-  private inOrder(session: Session, channel: string, id: number, action: () => Promise<void>): void {
-    const previous = session.channelOps.get(channel);
-    const start = (): Promise<void> => {
-      try {
-        return action();
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-    const current = (previous ? previous.then(start) : start()).catch((err: unknown) =>
-      this.fail(session, id, err),
-    );
-    session.channelOps.set(channel, current);
-    void current.then(() => {
-      if (session.channelOps.get(channel) === current) session.channelOps.delete(channel);
-    });
+  /** Subscribe and unsubscribe of one channel take effect in arrival order (see Subscriptions). */
+  private inOrder(
+    session: Session,
+    frame: SubscribeFrame | UnsubscribeFrame,
+    action: () => Promise<void>,
+  ): void {
+    session.subscriptions
+      .inOrder(frame.channel, action)
+      .catch((err: unknown) => this.fail(session, frame.id, err));
   }
 
   private fail(session: Session, id: number, err: unknown): void {
@@ -177,23 +159,19 @@ export class RequestHandler {
   }
 
   private checkRate(session: Session): void {
-    const perSecond = this.ctx.limits.publishRatePerSecond;
-    if (perSecond === 0) return;
-    const now = Date.now();
-    if (now - session.rateWindowStart >= 1000) {
-      session.rateWindowStart = now;
-      session.rateCount = 0;
-      session.rateStrikes = 0;
-    }
-    if (++session.rateCount <= perSecond) return;
-    if (++session.rateStrikes > this.ctx.limits.rateLimitStrikes) {
-      session.disconnect(CloseCode.RATE_LIMIT_ABUSED);
-    }
-    throw new RequestError(ErrorCode.RATE_LIMITED, `more than ${perSecond} publishes per second`);
+    const verdict = session.publishRate.take();
+    if (verdict === "allowed") return;
+    if (verdict === "abused") session.disconnect(CloseCode.RATE_LIMIT_ABUSED);
+    throw new RequestError(
+      ErrorCode.RATE_LIMITED,
+      `more than ${session.publishRate.perSecond} publishes per second`,
+    );
   }
 
   private async subscribe(session: Session, frame: SubscribeFrame): Promise<void> {
+    if (session.isClosed) return;
     const { channel } = frame;
+    const subscriptions = session.subscriptions;
     let policy: NamespacePolicy;
     if (frame.token !== undefined) {
       policy = this.ops.policy(channel);
@@ -209,9 +187,9 @@ export class RequestHandler {
         ErrorCode.BAD_REQUEST,
         `rewind: at most the namespace's history size (${policy.history.size})`,
       );
-    if (session.channels.has(channel))
+    if (subscriptions.get(channel))
       throw new RequestError(ErrorCode.ALREADY_SUBSCRIBED, `already subscribed to ${channel}`);
-    if (session.channels.size >= this.ctx.limits.maxSubscriptions)
+    if (subscriptions.size >= this.ctx.limits.maxSubscriptions)
       throw new RequestError(
         ErrorCode.LIMIT_EXCEEDED,
         `at most ${this.ctx.limits.maxSubscriptions} subscriptions`,
@@ -222,19 +200,19 @@ export class RequestHandler {
       { since: frame.since, rewind },
       policy.history,
     );
-    session.channels.set(channel, joining);
+    const slot = subscriptions.startJoining(channel, joining);
     let body: Awaited<typeof joining>;
     try {
       body = await joining;
     } catch (err) {
-      if (session.channels.get(channel) === joining) session.channels.delete(channel);
+      if (subscriptions.isCurrent(channel, slot)) subscriptions.remove(channel);
       throw err;
     }
-    if (session.isClosed || session.channels.get(channel) !== joining) {
+    if (session.isClosed || !subscriptions.isCurrent(channel, slot)) {
       this.ctx.channels.unsubscribe(session.id, channel);
       return;
     }
-    session.channels.set(channel, true);
+    const endedMeanwhile = subscriptions.markJoined(channel, slot);
     this.ctx.metrics.subscriptions.inc();
     session.send({ type: "subscribed", id: frame.id, ...body });
     if (policy.presence)
@@ -243,15 +221,13 @@ export class RequestHandler {
         .catch(() => undefined);
     if (policy.joinLeave)
       this.ctx.broker.announce({ type: "join", channel, info: session.info }).catch(() => undefined);
-    session.settleJoin(channel);
+    // The stream reset while joining: end it now that the reply is out.
+    if (endedMeanwhile !== undefined) session.ended(channel, endedMeanwhile);
   }
 
   private async unsubscribe(session: Session, frame: UnsubscribeFrame): Promise<void> {
-    const state = session.channels.get(frame.channel);
-    if (state === undefined)
-      throw new RequestError(ErrorCode.NOT_SUBSCRIBED, `not subscribed to ${frame.channel}`);
-    if (state !== true) await state.catch(() => undefined);
-    if (session.channels.get(frame.channel) !== true)
+    // A subscribe of this channel that arrived first has finished (inOrder): the slot is joined or gone.
+    if (session.subscriptions.get(frame.channel)?.state !== "joined")
       throw new RequestError(ErrorCode.NOT_SUBSCRIBED, `not subscribed to ${frame.channel}`);
     this.leave(session, frame.channel);
     session.send({ type: "unsubscribed", id: frame.id, channel: frame.channel });
@@ -259,11 +235,7 @@ export class RequestHandler {
 
   /** Drops one subscription of a session (unsubscribe or disconnect). */
   leave(session: Session, channel: string): void {
-    if (session.channels.get(channel) !== true) {
-      session.channels.delete(channel);
-      return;
-    }
-    session.channels.delete(channel);
+    if (session.subscriptions.remove(channel)?.state !== "joined") return;
     this.ctx.metrics.subscriptions.dec();
     this.ctx.channels.unsubscribe(session.id, channel);
     this.announceLeave(session, channel);

@@ -1,5 +1,6 @@
 /**
- * One client connection: its protocol phase, identity, subscriptions and outgoing queue.
+ * One client connection: its protocol phase (connecting → authenticating → open → closed),
+ * identity, subscriptions, rate limiter and outgoing queue.
  * Outgoing frames are queued and flushed once per event-loop turn (see FlushScheduler);
  * a socket whose unsent bytes pass `sendBufferBytes` is a slow consumer and is closed (4008)
  * without slowing anyone else.
@@ -18,7 +19,9 @@ import type { Identity } from "./auth.js";
 import type { StreamSubscriber } from "./channel-stream.js";
 import type { Flushable } from "./flush-scheduler.js";
 import type { HubContext } from "./hub-context.js";
+import { RateLimiter } from "./rate-limiter.js";
 import type { SharedFrame } from "./shared-frame.js";
+import { Subscriptions } from "./subscriptions.js";
 
 const NEWLINE = Buffer.from("\n");
 /** How long a closing socket may take to finish its close handshake before it is cut. */
@@ -28,26 +31,18 @@ export type SessionPhase = "connecting" | "authenticating" | "open" | "closed";
 
 export class Session implements StreamSubscriber, Flushable {
   readonly id = `c_${randomBytes(9).toString("base64url")}`;
-  phase: SessionPhase = "connecting";
-  identity: Identity = {};
-  info: ClientInfo = { client: this.id };
-  /** Channels: `true` once subscribed, a promise while the subscribe is in flight. */
-  readonly channels = new Map<string, true | Promise<unknown>>();
-  /** Per channel, the last subscribe/unsubscribe still running: the next one waits for it. */
-  readonly channelOps = new Map<string, Promise<void>>();
+  #phase: SessionPhase = "connecting";
+  #identity: Identity = {};
+  #info: ClientInfo = { client: this.id };
+  readonly subscriptions = new Subscriptions();
+  readonly publishRate: RateLimiter;
   lastSeen = Date.now();
   flushScheduled = false;
   /** Raw messages that arrived while `connect` was being verified; handled in order after it. */
-  backlog: string[] = [];
-  /** Publish rate window. */
-  rateWindowStart = 0;
-  rateCount = 0;
-  rateStrikes = 0;
+  #backlog: string[] = [];
   private queue: Array<string | SharedFrame> = [];
   private queuedBytes = 0;
   private onClosedHandlers: Array<() => void> = [];
-  /** `unsubscribed` frames of streams that reset before this session's `subscribed` reply went out. */
-  private readonly endedWhileJoining = new Map<string, string>();
 
   constructor(
     readonly ws: WebSocket,
@@ -56,14 +51,48 @@ export class Session implements StreamSubscriber, Flushable {
     private readonly ctx: HubContext,
     /** Told when the hub ends a subscription on its own, so presence and join/leave follow. */
     private readonly onEnded: (session: Session, channel: string) => void,
-  ) {}
+  ) {
+    this.publishRate = new RateLimiter(ctx.limits.publishRatePerSecond, ctx.limits.rateLimitStrikes);
+  }
 
-  /** Getters, not fields, where TypeScript's narrowing would miss changes made across awaits. */
+  /** Getters, not fields: TypeScript's narrowing would miss changes made across awaits. */
+  get phase(): SessionPhase {
+    return this.#phase;
+  }
   get isClosed(): boolean {
-    return this.phase === "closed";
+    return this.#phase === "closed";
   }
   get isAuthenticating(): boolean {
-    return this.phase === "authenticating";
+    return this.#phase === "authenticating";
+  }
+  get identity(): Identity {
+    return this.#identity;
+  }
+  /** Who this connection is, as other clients see it (publications, presence). */
+  get info(): ClientInfo {
+    return this.#info;
+  }
+
+  /** connecting → authenticating: frames that arrive meanwhile are held (see hold). */
+  startAuthenticating(): void {
+    if (this.#phase === "connecting") this.#phase = "authenticating";
+  }
+
+  /** authenticating → open; returns the frames held meanwhile, to be handled in order. */
+  open(identity: Identity, name: string | undefined): string[] {
+    this.#phase = "open";
+    this.#identity = identity;
+    this.#info = { client: this.id };
+    if (identity.user !== undefined) this.#info.user = identity.user;
+    if (name !== undefined) this.#info.name = name;
+    const backlog = this.#backlog;
+    this.#backlog = [];
+    return backlog;
+  }
+
+  /** Keeps a raw message that arrived while `connect` is being verified. */
+  hold(text: string): void {
+    this.#backlog.push(text);
   }
 
   send(frame: HubFrame): void {
@@ -79,22 +108,17 @@ export class Session implements StreamSubscriber, Flushable {
   }
 
   ended(channel: string, frame: string): void {
-    const state = this.channels.get(channel);
-    if (state === undefined) return;
+    const slot = this.subscriptions.get(channel);
+    if (slot === undefined) return;
     // Still joining: the `subscribed` reply must go out first; the subscribe handler ends it right after.
-    if (state !== true) return void this.endedWhileJoining.set(channel, frame);
-    this.channels.delete(channel);
+    if (slot.state === "joining") {
+      slot.endedFrame = frame;
+      return;
+    }
+    this.subscriptions.remove(channel);
     this.ctx.metrics.subscriptions.dec();
     this.enqueue(frame);
     this.onEnded(this, channel);
-  }
-
-  /** After the `subscribed` reply: ends the subscription if its stream reset while it was joining. */
-  settleJoin(channel: string): void {
-    const frame = this.endedWhileJoining.get(channel);
-    if (frame === undefined) return;
-    this.endedWhileJoining.delete(channel);
-    this.ended(channel, frame);
   }
 
   onClosed(handler: () => void): void {
@@ -102,7 +126,7 @@ export class Session implements StreamSubscriber, Flushable {
   }
 
   private enqueue(frame: string | SharedFrame): void {
-    if (this.phase === "closed") return;
+    if (this.#phase === "closed") return;
     // Slow means already behind by more than the limit before this frame. The frame itself does
     // not count: one reply the client asked for (a history page, a recovering subscribe) may be
     // larger than the limit, and closing for it makes a reconnecting client ask again, forever.
@@ -117,7 +141,7 @@ export class Session implements StreamSubscriber, Flushable {
 
   flush(): void {
     const queue = this.queue;
-    if (queue.length === 0 || this.phase === "closed") return;
+    if (queue.length === 0 || this.#phase === "closed") return;
     this.queue = [];
     this.queuedBytes = 0;
     if (queue.length === 1) {
@@ -142,7 +166,7 @@ export class Session implements StreamSubscriber, Flushable {
    * `drop` skips the queued frames (a slow consumer would not read them anyway).
    */
   disconnect(code: CloseCode, reason?: string, drop = false): void {
-    if (this.phase === "closed") return;
+    if (this.#phase === "closed") return;
     const frame = disconnectFrame(code, reason);
     if (drop) {
       this.queue = [];
@@ -160,8 +184,8 @@ export class Session implements StreamSubscriber, Flushable {
 
   /** Runs cleanup once, whether the hub or the client closed the connection. */
   markClosed(): void {
-    if (this.phase === "closed") return;
-    this.phase = "closed";
+    if (this.#phase === "closed") return;
+    this.#phase = "closed";
     this.queue = [];
     this.queuedBytes = 0;
     for (const handler of this.onClosedHandlers) handler();
