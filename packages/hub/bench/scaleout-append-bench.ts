@@ -3,7 +3,7 @@
  * (127.0.0.1:6379, 127.0.0.1:4222), every append also delivered live to this process. Not a
  * test; run it by hand:
  *
- *   node --import tsx packages/hub/test/scaleout-append-bench.ts [redis|nats|both] [appendsPerCase]
+ *   node --import tsx packages/hub/bench/scaleout-append-bench.ts [redis|nats|both] [appendsPerCase]
  */
 import { randomBytes } from "node:crypto";
 import { jetstreamManager } from "@nats-io/jetstream";

@@ -2,7 +2,7 @@
  * Append throughput of SqliteBroker, batched (one transaction per event-loop turn) vs one
  * transaction per append. Not a test; run it by hand:
  *
- *   node --import tsx packages/hub/test/sqlite-append-bench.ts [appendsPerCase]
+ *   node --import tsx packages/hub/bench/sqlite-append-bench.ts [appendsPerCase]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
