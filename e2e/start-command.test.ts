@@ -1,8 +1,10 @@
 /** `runStart` (behind `switchboard start`) on free ports: hub + three origins, config pointing at them. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APP_NAMES, appDist, defaultAppsDir } from "../packages/cli/src/build-apps.js";
+import { integrityOf } from "../packages/cli/src/remote-integrity.js";
 import { type RunningSystem, runStart } from "../packages/cli/src/start-command.js";
 
 describe("runStart", () => {
@@ -37,10 +39,16 @@ describe("runStart", () => {
 
   it("tells the host page the real URLs in /config.json", async () => {
     const config = await (await fetch(`${system.servers.host.url}/config.json`)).json();
+    const pin = (app: "sender" | "receiver") =>
+      integrityOf(readFileSync(join(appDist(defaultAppsDir(), app), "remoteEntry.js")));
     expect(config).toEqual({
       hubUrl: `ws://localhost:${system.hub?.port}/ws`,
-      remotes: { sender: system.senderEntry, receiver: system.receiverEntry },
+      remotes: {
+        sender: { entry: system.senderEntry, integrity: pin("sender") },
+        receiver: { entry: system.receiverEntry, integrity: pin("receiver") },
+      },
     });
+    expect(system.remotes.sender).toEqual(config.remotes.sender);
     expect(system.senderEntry).toBe(`http://localhost:${system.servers.sender.port}/remoteEntry.js`);
   });
 
@@ -79,7 +87,11 @@ describe("runStart", () => {
         const config = await (await fetch(`${moved.servers.host.url}/config.json`)).json();
         expect(config).toEqual({
           hubUrl: system.hubUrl,
-          remotes: { sender: "https://cdn.example/sender/remoteEntry.js", receiver: moved.receiverEntry },
+          // Deployed elsewhere: not ours to pin; the local receiver still is.
+          remotes: {
+            sender: "https://cdn.example/sender/remoteEntry.js",
+            receiver: { entry: moved.receiverEntry, integrity: expect.stringMatching(/^sha384-/) },
+          },
         });
       } finally {
         await moved.close();
@@ -87,5 +99,34 @@ describe("runStart", () => {
     } finally {
       process.env = saved;
     }
+  });
+
+  it("does not rebuild on a second start, nor after `npm run build` (which writes no stamp)", async () => {
+    const dists = APP_NAMES.map((app) => appDist(defaultAppsDir(), app));
+    const entryMtimes = () => dists.map((dist) => statSync(join(dist, "index.html")).mtimeMs);
+    const startAgain = async () => {
+      const again: string[] = [];
+      const data = mkdtempSync(join(tmpdir(), "switchboard-start-again-"));
+      try {
+        const next = await runStart({
+          portBase: 0,
+          data,
+          logLevel: "silent",
+          handleSignals: false,
+          log: (line) => again.push(line),
+        });
+        await next.close();
+      } finally {
+        rmSync(data, { recursive: true, force: true });
+      }
+      return again;
+    };
+    const before = entryMtimes();
+    expect((await startAgain()).filter((l) => l.startsWith("building"))).toEqual([]);
+    // What `npm run build` leaves: the output without our stamp (webpack's clean removes it).
+    for (const dist of dists) rmSync(join(dist, ".switchboard-build"), { force: true });
+    expect((await startAgain()).filter((l) => l.startsWith("building"))).toEqual([]);
+    expect(dists.every((dist) => existsSync(join(dist, ".switchboard-build")))).toBe(true);
+    expect(entryMtimes()).toEqual(before);
   });
 });
