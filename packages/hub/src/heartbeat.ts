@@ -1,0 +1,23 @@
+/**
+ * The hub's heartbeat: a `ping` to every open session each interval; one silent for two
+ * intervals is closed with 4012. Returns the function that stops it.
+ */
+import { CloseCode } from "@switchboard/protocol";
+import type { Session } from "./session.js";
+
+/** Silent for this many intervals: the client is gone (docs/protocol.md). */
+const MISSED_INTERVALS = 2;
+
+export function startHeartbeat(sessions: ReadonlySet<Session>, intervalSeconds: number): () => void {
+  const intervalMs = intervalSeconds * 1000;
+  const timer = setInterval(() => {
+    const silentSince = Date.now() - MISSED_INTERVALS * intervalMs;
+    for (const session of sessions) {
+      if (session.phase !== "open") continue;
+      if (session.lastSeen < silentSince) session.disconnect(CloseCode.HEARTBEAT_MISSED);
+      else session.send({ type: "ping" });
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
