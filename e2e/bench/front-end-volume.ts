@@ -103,8 +103,10 @@ try {
   await system.close();
 }
 const worstRun = Math.max(...longest);
+const median = [...longest].sort((a, b) => a - b)[Math.floor(longest.length / 2)];
 const verdict = worstRun <= LONG_TASK_BUDGET_MS ? "within" : "OVER";
 console.log(
-  `longest task over ${runs} run(s): ${worstRun} ms — ${verdict} the ${LONG_TASK_BUDGET_MS} ms budget`,
+  `longest task per run: ${longest.join(", ")} ms (median ${median} ms); worst ${worstRun} ms — ` +
+    `${verdict} the ${LONG_TASK_BUDGET_MS} ms budget`,
 );
 if (worstRun > LONG_TASK_BUDGET_MS) process.exitCode = 1;
