@@ -1,6 +1,7 @@
 /**
  * What a channel request does, whichever transport carried it: the namespace policy (or
- * UNKNOWN_NAMESPACE), the payload limit, the append, history pages and presence lists. The
+ * UNKNOWN_NAMESPACE), the payload limit, the append, history pages, presence lists and the
+ * presence / join / leave that follow a subscription. The
  * WebSocket request handler and the HTTP API both go through here, so the rules exist once;
  * each transport only checks who asks (connection permissions, API key) and shapes the answer.
  */
@@ -98,6 +99,27 @@ export class ChannelOps {
       history: policy.history,
     });
     return { epoch: page.epoch, offset: page.offset, publications: page.complete ? page.publications : [] };
+  }
+
+  // Presence and join/leave are best effort: a failed write is repaired by the next presence
+  // refresh or expires with its TTL, and must never fail the subscribe or unsubscribe it follows.
+
+  /** A subscription started: presence entry and `join` where the namespace has them on. */
+  entered(policy: NamespacePolicy, channel: string, info: ClientInfo): void {
+    if (policy.presence) this.refreshPresence(channel, info);
+    if (policy.joinLeave) this.ctx.broker.announce({ type: "join", channel, info }).catch(() => undefined);
+  }
+
+  /** A subscription ended (unsubscribe, disconnect or stream reset): the entry goes, `leave` is sent. */
+  left(channel: string, info: ClientInfo): void {
+    const policy = this.find(channel);
+    if (policy?.presence) this.ctx.broker.presenceRemove(channel, info).catch(() => undefined);
+    if (policy?.joinLeave) this.ctx.broker.announce({ type: "leave", channel, info }).catch(() => undefined);
+  }
+
+  /** Re-adds a presence entry before its TTL runs out. */
+  refreshPresence(channel: string, info: ClientInfo): void {
+    this.ctx.broker.presenceAdd(channel, info, this.ctx.limits.presenceTtlSeconds).catch(() => undefined);
   }
 
   /** Who is subscribed; BAD_REQUEST where the namespace has presence off. */

@@ -105,7 +105,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     }),
   );
   const stopHeartbeat = startHeartbeat(sessions, limits.pingIntervalSeconds);
-  const stopPresenceRefresh = startPresenceRefresh(sessions, ops, broker, limits.presenceTtlSeconds);
+  const stopPresenceRefresh = startPresenceRefresh(sessions, ops, limits.presenceTtlSeconds);
 
   const host = options.host ?? HUB_DEFAULTS.host;
   await new Promise<void>((resolve, reject) => {

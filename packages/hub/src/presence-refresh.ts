@@ -3,7 +3,6 @@
  * every third of the TTL, this node re-adds each joined subscription in a namespace with presence
  * on. Returns the function that stops it.
  */
-import type { Broker } from "./brokers/broker.js";
 import type { ChannelOps } from "./channel-ops.js";
 import type { Session } from "./session.js";
 
@@ -13,15 +12,13 @@ const REFRESHES_PER_TTL = 3;
 export function startPresenceRefresh(
   sessions: ReadonlySet<Session>,
   ops: ChannelOps,
-  broker: Broker,
   ttlSeconds: number,
 ): () => void {
   const timer = setInterval(
     () => {
       for (const session of sessions) {
         for (const channel of session.subscriptions.joinedChannels()) {
-          if (!ops.find(channel)?.presence) continue;
-          broker.presenceAdd(channel, session.info, ttlSeconds).catch(() => undefined);
+          if (ops.find(channel)?.presence) ops.refreshPresence(channel, session.info);
         }
       }
     },

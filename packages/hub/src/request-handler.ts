@@ -215,12 +215,7 @@ export class RequestHandler {
     const endedMeanwhile = subscriptions.markJoined(channel, slot);
     this.ctx.metrics.subscriptions.inc();
     session.send({ type: "subscribed", id: frame.id, ...body });
-    if (policy.presence)
-      this.ctx.broker
-        .presenceAdd(channel, session.info, this.ctx.limits.presenceTtlSeconds)
-        .catch(() => undefined);
-    if (policy.joinLeave)
-      this.ctx.broker.announce({ type: "join", channel, info: session.info }).catch(() => undefined);
+    this.ops.entered(policy, channel, session.info);
     // The stream reset while joining: end it now that the reply is out.
     if (endedMeanwhile !== undefined) session.ended(channel, endedMeanwhile);
   }
@@ -243,10 +238,7 @@ export class RequestHandler {
 
   /** Presence and join/leave after a subscription ended (unsubscribe, disconnect or stream reset). */
   readonly announceLeave = (session: Session, channel: string): void => {
-    const policy = this.ops.find(channel);
-    if (policy?.presence) this.ctx.broker.presenceRemove(channel, session.info).catch(() => undefined);
-    if (policy?.joinLeave)
-      this.ctx.broker.announce({ type: "leave", channel, info: session.info }).catch(() => undefined);
+    this.ops.left(channel, session.info);
   };
 
   private async history(session: Session, frame: HistoryRequestFrame): Promise<void> {
