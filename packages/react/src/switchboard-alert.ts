@@ -21,6 +21,12 @@ export function SwitchboardAlert({ module, error }: SwitchboardAlertProps): Reac
     "div",
     { className: "sb-alert", role: "alert" },
     createElement("strong", null, title),
-    createElement("p", null, error.message),
+    createElement("p", null, detailOf(error.message)),
   );
+}
+
+/** The title already says "not configured": the paragraph starts with the reason. */
+function detailOf(message: string): string {
+  const rest = message.replace(/^Switchboard is not configured:\s*/, "");
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
