@@ -1,28 +1,23 @@
 // What every Switchboard front-end build shares: TypeScript through swc, production output that
 // federation can serve from any origin, and the shared singletons. Each app's webpack.config.cjs
 // adds only its federation role (exposes or remotes) and its page.
-// CommonJS on purpose (.cjs): the enhanced plugin's generated entry breaks under "type":"commonjs" roots (STACK.md).
+// CommonJS on purpose (.cjs): the enhanced plugin's generated entry breaks under "type":"commonjs" roots.
 const path = require("node:path");
 const HtmlWebpackPlugin = require("html-webpack-plugin");
 const { ModuleFederationPlugin } = require("@module-federation/enhanced/webpack");
 
-// The client is a strict singleton pinned to the workspace version: one WebSocket per page,
-// and a host that ships an incompatible client is refused loudly instead of opening a second one.
-const clientVersion = require(path.resolve(__dirname, "../packages/client/package.json")).version;
-const reactRange = "^19.0.0";
+// The block every host is told to use (docs/federation.md): React with its subpaths and the
+// Switchboard packages as singletons with a compatible range (same minor for 0.x), so a patch
+// bump on either side still loads. Built by `tsc -b` first (npm run build does that).
+const { switchboardContainers, switchboardShared } = require("@switchboard/client/federation");
 
-const shared = {
-  react: { singleton: true, requiredVersion: reactRange },
-  "react/": { singleton: true, requiredVersion: reactRange },
-  "react-dom": { singleton: true, requiredVersion: reactRange },
-  "react-dom/": { singleton: true, requiredVersion: reactRange },
-  "@switchboard/client": {
-    singleton: true,
-    strictVersion: true,
-    requiredVersion: clientVersion,
-    version: clientVersion,
-  },
-};
+// reactBindings: the remotes render through @switchboard/react (webpack shares only what is imported).
+const shared = switchboardShared({ reactBindings: true });
+
+/** A remote's container (and global) name: `switchboard_sender`, never a plain id like `sender`. */
+function containerName(name) {
+  return switchboardContainers[name] ?? name;
+}
 
 /**
  * @param {{ dir: string, name: string, federation: object, html: object }} app
@@ -33,7 +28,9 @@ function appConfig({ dir, name, federation, html }) {
     context: dir,
     entry: "./src/index.ts",
     target: "web",
-    devtool: "source-map",
+    // Maps give stack traces files and lines without shipping the sources (docs/security.md);
+    // SWITCHBOARD_SOURCE_MAPS=full builds maps with sources.
+    devtool: process.env.SWITCHBOARD_SOURCE_MAPS === "full" ? "source-map" : "nosources-source-map",
     output: {
       path: path.resolve(dir, "dist"),
       // "auto": chunks resolve against remoteEntry.js's own origin, wherever the host lives.
@@ -44,6 +41,9 @@ function appConfig({ dir, name, federation, html }) {
       chunkFilename: "[name].[contenthash:10].js",
       uniqueName: `switchboard_${name}`,
       clean: true,
+      // Rewrite every file on each build, unchanged ones too: `switchboard start` takes an
+      // unstamped output newer than all its inputs as current (what `npm run build` leaves).
+      compareBeforeEmit: false,
     },
     resolve: {
       extensions: [".tsx", ".ts", ".js"],
@@ -69,10 +69,10 @@ function appConfig({ dir, name, federation, html }) {
     },
     plugins: [
       new ModuleFederationPlugin({
-        name,
+        name: containerName(name),
         shared,
         // 'loaded-first': the host never fetches a remote's entry just to compare shared versions,
-        // so a remote that is down cannot stop the host from starting (STACK.md, RUNTIME-003).
+        // so a remote that is down cannot stop the host from starting (federation runtime error RUNTIME-003).
         shareStrategy: "loaded-first",
         dts: false,
         ...federation,
@@ -99,4 +99,4 @@ function standalonePage(name, slotStyle) {
   };
 }
 
-module.exports = { appConfig, standalonePage };
+module.exports = { appConfig, containerName, standalonePage };

@@ -9,6 +9,7 @@ import {
   registerPlugins,
   registerRemotes,
 } from "@module-federation/enhanced/runtime";
+import { switchboardContainers } from "@switchboard/client/federation";
 import type { RemoteName } from "./config.js";
 import {
   diagnoseEntry,
@@ -25,6 +26,11 @@ export const LOAD_TIMEOUT_MS = 7_000;
 
 const entries = new Map<RemoteName, string>();
 
+/** Container `switchboard_<name>` under the alias `<name>` (ids on the page cannot shadow it). */
+function remote(name: RemoteName, entry: string): { name: string; alias: RemoteName; entry: string } {
+  return { name: switchboardContainers[name], alias: name, entry };
+}
+
 const pins = new Map<RemoteName, string>();
 let integrityPluginRegistered = false;
 
@@ -38,16 +44,16 @@ export function registerRemoteUrls(
     integrityPluginRegistered = true;
   }
   const registered = getInstance()?.options.remotes ?? [];
-  const changed: Array<{ name: RemoteName; entry: string }> = [];
+  const changed: Array<{ name: string; alias: RemoteName; entry: string }> = [];
   for (const [name, entry] of Object.entries(remotes) as Array<[RemoteName, string]>) {
     entries.set(name, entry);
     const pin = integrity[name];
     if (pin === undefined) pins.delete(name);
     else pins.set(name, pin);
     pinEntry(entry, pin);
-    const current = registered.find((remote) => remote.name === name);
+    const current = registered.find((remote) => remote.alias === name);
     // Re-registering an unchanged remote only earns a runtime warning.
-    if (!current || !("entry" in current) || current.entry !== entry) changed.push({ name, entry });
+    if (!current || !("entry" in current) || current.entry !== entry) changed.push(remote(name, entry));
   }
   if (changed.length > 0) registerRemotes(changed, { force: true });
 }
@@ -59,7 +65,7 @@ export function registerRemoteUrls(
  */
 export async function loadRemoteModule(name: RemoteName, fresh: boolean): Promise<RemoteModule> {
   const entry = entries.get(name);
-  if (fresh && entry) registerRemotes([{ name, entry }], { force: true });
+  if (fresh && entry) registerRemotes([remote(name, entry)], { force: true });
   const where = entry ?? name;
   const pin = pins.get(name);
   if (pin !== undefined && !isValidIntegrity(pin)) {
