@@ -170,7 +170,7 @@ describe.skipIf(browserSkipReason !== undefined)(title, () => {
     try {
       await waitFor("a few publications in flight", () => n >= 15);
       // Switching the channel mounts a fresh list mid-stream: the late mount of the contract.
-      const field = tab.page.getByRole("textbox", { name: "Channel" });
+      const field = tab.page.getByLabel("Channel", { exact: true });
       await field.fill(channel);
       await field.press("Enter");
       await tab.log.getByText("r001", { exact: true }).waitFor({ timeout: 15_000 });
