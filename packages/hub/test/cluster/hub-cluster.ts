@@ -6,17 +6,15 @@
  *
  * The hub processes run the built CLI (packages/cli/dist/main.js): `npm test` builds it first.
  * Debugging: SB_CLUSTER_CLI=<path to main.js> runs another build (e.g. one with extra logging);
- * SB_CLUSTER_STDERR=1 copies every node's stderr, prefixed with its name, to the test's stderr.
+ * SB_HUB_STDERR=1 copies every node's stderr, prefixed with its name, to the test's stderr.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, HubProcess, waitFor } from "@switchboard/testkit";
 import { dropPrefix } from "../drop-prefix.js";
-import { freePort } from "../engine-servers.js";
 
 export const CLI_MAIN =
   process.env.SB_CLUSTER_CLI ?? fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
@@ -26,176 +24,16 @@ export function runPrefix(label: string): string {
   return `sbt_${label}_${randomBytes(4).toString("hex")}`;
 }
 
-/** GET a hub URL without keep-alive (a restarted node on the same port must not see a stale socket). */
-export function httpStatus(url: string, timeoutMs = 2000): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(0));
-    req.end();
-  });
-}
+export { httpStatus, httpText } from "@switchboard/testkit";
 
-/** GET a hub URL's body as text ("" when it cannot be reached). */
-export function httpText(url: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      res.on("end", () => resolve(text));
-      res.on("error", () => resolve(text));
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(""));
-    req.end();
-  });
-}
-
-/** Polls until `condition` holds, or throws naming what it waited for. */
+/** The kit's waitFor in the argument order of the cluster tests. */
 export async function eventually(
   what: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
-  detail: () => string = () => "",
+  detail?: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} ${detail()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-export class HubNode {
-  #child: ChildProcess | undefined;
-  #exited: Promise<number | string> | undefined;
-  /** The last 4 KB of stderr, across restarts (for failure messages). */
-  stderr = "";
-  starts = 0;
-
-  constructor(
-    readonly name: string,
-    public port: number,
-    readonly dataDir: string,
-    private readonly args: readonly string[],
-  ) {}
-
-  get url(): string {
-    return `ws://127.0.0.1:${this.port}/ws`;
-  }
-
-  get httpUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  get running(): boolean {
-    const child = this.#child;
-    return child !== undefined && child.exitCode === null && child.signalCode === null;
-  }
-
-  get pid(): number | undefined {
-    return this.#child?.pid;
-  }
-
-  /** Spawns the process; resolves once it printed its `on ws://…` line (it is listening). */
-  async start(timeoutMs = 15_000): Promise<void> {
-    if (this.running) throw new Error(`${this.name} is already running`);
-    const child = spawn(
-      process.execPath,
-      [
-        CLI_MAIN,
-        "hub",
-        "--port",
-        String(this.port),
-        "--node",
-        this.name,
-        "--data",
-        this.dataDir,
-        "--log-level",
-        "warn",
-        ...this.args,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    this.#child = child;
-    this.starts++;
-    this.#exited = new Promise((resolve) =>
-      child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
-    );
-    child.stderr?.on("data", (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4096);
-      if (process.env.SB_CLUSTER_STDERR) process.stderr.write(`[${this.name}] ${chunk}`);
-    });
-    let out = "";
-    const listening = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${this.name} did not start: ${this.stderr}`)),
-        timeoutMs,
-      );
-      child.stdout?.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        if (/ on ws:\/\//.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      void this.#exited?.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${this.name} exited (${code}) while starting: ${this.stderr}`));
-      });
-    });
-    await listening;
-  }
-
-  /** SIGKILL: no drain, sockets die with the process. Resolves once it exited. */
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    this.#child?.kill("SIGKILL");
-    await this.#exited;
-  }
-
-  /** SIGTERM: the hub drains (close 4100) and exits; resolves with the exit code. */
-  async stop(timeoutMs = 15_000): Promise<number | string> {
-    if (!this.running) return (await this.#exited) ?? "never started";
-    this.#child?.kill("SIGTERM");
-    const timeout = new Promise<string>((resolve) => setTimeout(resolve, timeoutMs, "timeout").unref());
-    const result = await Promise.race([this.#exited as Promise<number | string>, timeout]);
-    if (result === "timeout") {
-      await this.kill();
-      throw new Error(`${this.name} did not exit within ${timeoutMs} ms of SIGTERM: ${this.stderr}`);
-    }
-    return result;
-  }
-
-  /** Starts again on the same port, name and data folder. */
-  async restart(): Promise<void> {
-    if (this.running) await this.stop();
-    await this.start();
-  }
-
-  readyzStatus(): Promise<number> {
-    return httpStatus(`${this.httpUrl}/readyz`);
-  }
-
-  /** Waits until /readyz answers `status` (200: broker reachable; 503: not). */
-  waitReadyz(status: 200 | 503, timeoutMs = 15_000): Promise<void> {
-    let last = 0;
-    return eventually(
-      `${this.name} /readyz ${status}`,
-      async () => {
-        last = await this.readyzStatus();
-        return last === status;
-      },
-      timeoutMs,
-      () => `(last ${last}; stderr: ${this.stderr.slice(-500)})`,
-    );
-  }
+  await waitFor(what, condition, detail ? { timeoutMs, detail } : { timeoutMs });
 }
 
 export interface ClusterOptions {
@@ -210,7 +48,7 @@ export interface ClusterOptions {
 
 export class HubCluster {
   private constructor(
-    readonly nodes: HubNode[],
+    readonly nodes: HubProcess[],
     readonly broker: string,
     readonly prefix: string,
     private readonly dir: string,
@@ -226,10 +64,12 @@ export class HubCluster {
       writeFileSync(file, JSON.stringify(options.config));
       args.push("--config", file);
     }
-    const nodes: HubNode[] = [];
+    const nodes: HubProcess[] = [];
     for (let i = 1; i <= options.nodes; i++) {
       const data = join(dir, `hub-${i}`);
-      nodes.push(new HubNode(`hub-${i}`, await freePort(), data, args));
+      nodes.push(
+        new HubProcess({ name: `hub-${i}`, port: await freePort(), dataDir: data, args, main: CLI_MAIN }),
+      );
     }
     const cluster = new HubCluster(nodes, options.broker, prefix, dir);
     try {
@@ -241,7 +81,7 @@ export class HubCluster {
     return cluster;
   }
 
-  node(index: number): HubNode {
+  node(index: number): HubProcess {
     const node = this.nodes[index];
     if (!node) throw new Error(`no node ${index}`);
     return node;
@@ -262,7 +102,7 @@ export class HubCluster {
 }
 
 /** A free port can be taken between probing and listening: pick another once if it was. */
-async function startOnFreePort(node: HubNode): Promise<void> {
+async function startOnFreePort(node: HubProcess): Promise<void> {
   try {
     await node.start();
   } catch (err) {
