@@ -11,6 +11,7 @@ import type {
   SubscribeOptions,
   SubscriptionEvents,
   SubscriptionState,
+  TabRole,
 } from "./types.js";
 
 export interface Subscription {
@@ -33,6 +34,8 @@ export interface Client {
   readonly clientId: string | undefined;
   /** Name of the hub node of the current connection. */
   readonly node: string | undefined;
+  /** Whether this tab holds the browser's connection or rides another tab's ("tab" events). */
+  readonly tabRole: TabRole;
   on<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): Unsubscribe;
   once<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): Unsubscribe;
   off<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): void;

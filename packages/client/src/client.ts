@@ -23,6 +23,8 @@ import { toMessage } from "./message.js";
 import { type ReplyHandlers, ReplyTracker, type RequestFrame } from "./requests/reply-tracker.js";
 import { RetryingRequests } from "./requests/retrying-requests.js";
 import { ChannelSubscription, type SubscriptionHost } from "./subscription/channel-subscription.js";
+import { TabCoordinator } from "./tabs/tab-coordinator.js";
+import { tabLocks } from "./tabs/tab-support.js";
 import type {
   ClientEvents,
   ClientOptions,
@@ -33,6 +35,7 @@ import type {
   PublishOptions,
   PublishResult,
   SubscribeOptions,
+  TabRole,
 } from "./types.js";
 
 export function createClient(options: ClientOptions): Client {
@@ -48,6 +51,8 @@ class SwitchboardClient implements Client {
   private readonly host: SubscriptionHost;
   private readonly publishTimeoutMs: number;
   private readonly requestTimeoutMs: number;
+  /** Set when this client shares one hub connection with the other tabs (docs/client.md, "Tabs"). */
+  private readonly tabs: TabCoordinator | undefined;
   private closedByApp = false;
   /** Set when the hub ended the connection for good (4000, 4001, reconnect: false) until connect(). */
   private refusal: string | undefined;
@@ -64,12 +69,14 @@ class SwitchboardClient implements Client {
       );
     this.publishTimeoutMs = options.publishTimeoutMs ?? clientDefaults.publishTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs ?? clientDefaults.requestTimeoutMs;
+    this.tabs = this.createTabs(options, urls);
     this.connection = new Connection(
       {
         urls,
         name: options.name,
         token: options.token,
-        WebSocket,
+        // Sharing: the "socket" leads to the holding tab's relay, whose own client has the real one.
+        WebSocket: this.tabs ? this.tabs.WebSocket : WebSocket,
         connectTimeoutMs: options.connectTimeoutMs ?? clientDefaults.connectTimeoutMs,
         backoff: { ...clientDefaults.backoff, ...options.backoff },
         coalesce: options.coalesce ?? clientDefaults.coalesce,
@@ -110,7 +117,9 @@ class SwitchboardClient implements Client {
     if (options.autoConnect ?? clientDefaults.autoConnect)
       // A microtask, so listeners added right after createClient() see the first events.
       queueMicrotask(() => {
-        if (!this.closedByApp) this.connection.connect();
+        if (this.closedByApp) return;
+        this.tabs?.start();
+        this.connection.connect();
       });
   }
 
@@ -124,6 +133,10 @@ class SwitchboardClient implements Client {
 
   get node(): string | undefined {
     return this.connection.node;
+  }
+
+  get tabRole(): TabRole {
+    return this.tabs ? this.tabs.currentRole : "off";
   }
 
   on<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): Unsubscribe {
@@ -141,12 +154,14 @@ class SwitchboardClient implements Client {
   connect(): void {
     this.closedByApp = false;
     this.refusal = undefined;
+    this.tabs?.start();
     this.connection.connect();
   }
 
   close(): void {
     this.closedByApp = true;
     this.connection.close();
+    this.tabs?.stop();
     this.pending.rejectAll(new SwitchboardError("CLOSED", "the client was closed"));
   }
 
@@ -206,6 +221,25 @@ class SwitchboardClient implements Client {
   }
 
   // ---- plumbing ---------------------------------------------------------------------------
+
+  private createTabs(options: ClientOptions, urls: string[]): TabCoordinator | undefined {
+    const shared = tabLocks(options);
+    if (!shared) return undefined;
+    const { settings } = shared;
+    const defaults = clientDefaults.tabs;
+    return new TabCoordinator({
+      group: settings.group ?? urls.join(" "),
+      heartbeatMs: settings.heartbeatMs ?? defaults.heartbeatMs,
+      leaderTimeoutMs: settings.leaderTimeoutMs ?? defaults.leaderTimeoutMs,
+      riderTimeoutMs: settings.riderTimeoutMs ?? defaults.riderTimeoutMs,
+      replayWindow: settings.replayWindow ?? defaults.replayWindow,
+      historyPageLimit: clientDefaults.gapPageLimit,
+      locks: shared.locks,
+      // The one real connection, made only in the holding tab.
+      createUpstream: () => createClient({ ...options, tabs: false }),
+      onRole: (role) => this.events.emit("tab", { role }),
+    });
+  }
 
   private assertOpen(): void {
     const closed = this.closedError();

@@ -14,4 +14,10 @@ export const clientDefaults = {
   minSessionForImmediateMs: 1_000,
   /** Gap-fill history pages. */
   gapPageLimit: 1_000,
+  /**
+   * Sharing a connection across tabs. A frozen holder is replaced after leaderTimeoutMs plus up
+   * to two heartbeats (inside the 5 s handover of docs/client.md); a crashed rider's sessions
+   * end after riderTimeoutMs, longer than the minute a hidden tab's timers may sleep.
+   */
+  tabs: { heartbeatMs: 500, leaderTimeoutMs: 2_500, riderTimeoutMs: 120_000, replayWindow: 1_000 },
 } as const;

@@ -36,7 +36,33 @@ export interface ClientOptions {
   autoConnect?: boolean;
   /** Join frames issued in the same tick into one WebSocket message. */
   coalesce?: boolean;
+  /**
+   * One connection per browser: the tabs of this origin with the same hub URLs share one hub
+   * connection, held by one of them (docs/client.md, "Tabs"). On by default where the page has
+   * Web Locks and BroadcastChannel; `false` gives this client its own connection.
+   */
+  tabs?: boolean | TabsOptions;
 }
+
+export interface TabsOptions {
+  /** Tabs share a connection only within a group; default: the hub URLs. Give users their own. */
+  group?: string;
+  /** How often a riding tab pings the holding tab. */
+  heartbeatMs?: number;
+  /** A holding tab that leaves pings unanswered this long (frozen, hung) is replaced. */
+  leaderTimeoutMs?: number;
+  /** The holding tab ends the sessions of a riding tab silent this long (crashed). */
+  riderTimeoutMs?: number;
+  /** Recent publications per channel the holding tab keeps to resume a riding tab without history. */
+  replayWindow?: number;
+}
+
+/**
+ * This client's part in sharing a connection across tabs: `holder` holds the hub connection,
+ * `rider` uses another tab's, `electing` is between the two (startup, handover), `off` means
+ * the client has its own connection (tabs: false, or no Web Locks / BroadcastChannel).
+ */
+export type TabRole = "holder" | "rider" | "electing" | "off";
 
 export type ClientState = "disconnected" | "connecting" | "connected";
 
@@ -65,6 +91,8 @@ export interface ClientEvents {
   state: StateEvent;
   /** Problems not tied to one call: connect errors, token failures, hub errors without id. */
   error: SwitchboardError;
+  /** The tab's role changed (see TabRole). */
+  tab: { role: TabRole };
 }
 
 /** One publication as the app sees it. */

@@ -18,6 +18,7 @@ import {
   type SubscriptionEvents,
   type SwitchboardError,
   type SwitchboardErrorCode,
+  type TabRole,
   type WebSocketCtor,
 } from "../src/index.js";
 
@@ -25,7 +26,9 @@ describe("types", () => {
   it("client event map", () => {
     expectTypeOf<ClientEvents["state"]>().toEqualTypeOf<StateEvent>();
     expectTypeOf<ClientEvents["error"]>().toEqualTypeOf<SwitchboardError>();
-    expectTypeOf<keyof ClientEvents>().toEqualTypeOf<"state" | "error">();
+    expectTypeOf<keyof ClientEvents>().toEqualTypeOf<"state" | "error" | "tab">();
+    expectTypeOf<ClientEvents["tab"]>().toEqualTypeOf<{ role: TabRole }>();
+    expectTypeOf<Client["tabRole"]>().toEqualTypeOf<"holder" | "rider" | "electing" | "off">();
     expectTypeOf<StateEvent["state"]>().toEqualTypeOf<ClientState>();
     // reason / code / attempt readable without narrowing (what the apps do), precise after it.
     expectTypeOf<StateEvent["reason"]>().toEqualTypeOf<string | undefined>();

@@ -1,0 +1,223 @@
+/**
+ * One connection per browser, in Chromium: several pages of ONE browser context share Web Locks
+ * and BroadcastChannel like the tabs of one profile. The built client is served as ES modules
+ * (as in browser.test.ts); the hub's `switchboard_connections` gauge counts real connections.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RunningHub } from "@switchboard/hub";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpHistory, hub, removeTempDirs, waitFor } from "./helpers/hub.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const skip = !existsSync(CHROMIUM) && process.env.CI !== "true";
+const packages = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** What each tab records: every publication event of the channel, and its role. */
+interface TabRecord {
+  events: Array<{ type: string; offset: number | null; text: string; pending: boolean }>;
+  roles: string[];
+  errors: string[];
+}
+
+function page(hubUrl: string): string {
+  return `<!doctype html><meta charset="utf-8"><title>tab</title>
+<script type="importmap">{"imports":{"@switchboard/protocol":"/protocol/index.js"}}</script>
+<script type="module">
+import { getSharedClient } from "/client/index.js";
+const client = getSharedClient({ urls: ${JSON.stringify(hubUrl)}, name: "tabs-test" });
+const record = (window.record = { events: [], roles: [client.tabRole], errors: [] });
+client.on("tab", (e) => record.roles.push(e.role));
+const sub = client.subscribe(new URLSearchParams(location.search).get("channel"));
+for (const type of ["publication", "confirmed", "failed"])
+  sub.on(type, (m) => record.events.push({ type, offset: m.offset ?? null, text: m.data.text, pending: m.pending }));
+window.client = client;
+window.publish = (text) => client.publish(sub.channel, { text }).catch((e) => { record.errors.push(String(e)); });
+</script>`;
+}
+
+const title = skip ? `tabs (skipped: ${CHROMIUM} is missing; never skipped in CI)` : "tabs";
+
+describe.skipIf(skip)(title, () => {
+  let running: RunningHub;
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    running = await hub();
+    server = createServer((req, res) => {
+      const url = req.url ?? "/";
+      if (url === "/" || url.startsWith("/?")) {
+        res.writeHead(200, { "content-type": "text/html" }).end(page(running.url));
+        return;
+      }
+      const match = /^\/(client|protocol)\/([\w./-]+\.js)$/.exec(url);
+      const file = match ? normalize(join(packages, match[1] as string, "dist", match[2] as string)) : "";
+      if (!match || !file.startsWith(packages) || !existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(file));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await running?.close();
+    removeTempDirs();
+  });
+
+  async function connections(): Promise<number> {
+    const text = await (await fetch(`${running.httpUrl}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith("switchboard_connections "));
+    return Number(line?.split(" ")[1] ?? Number.NaN);
+  }
+
+  async function openTabs(context: BrowserContext, channel: string, n: number): Promise<Page[]> {
+    const tabs: Page[] = [];
+    for (let i = 0; i < n; i++) {
+      const tab = await context.newPage();
+      tab.on("pageerror", (e) => {
+        throw e;
+      });
+      await tab.goto(`${base}?channel=${encodeURIComponent(channel)}`);
+      await tab.waitForFunction(
+        () => (window as unknown as { client: { state: string } }).client.state === "connected",
+      );
+      tabs.push(tab);
+    }
+    return tabs;
+  }
+
+  const read = (tab: Page): Promise<TabRecord> =>
+    tab.evaluate(() => (window as unknown as { record: TabRecord }).record);
+  const role = (tab: Page): Promise<string> =>
+    tab.evaluate(() => (window as unknown as { client: { tabRole: string } }).client.tabRole);
+
+  /** The texts a tab shows, once each: publications plus confirmations of its own pending ones. */
+  function shown(record: TabRecord): Array<{ offset: number | null; text: string }> {
+    const confirmed = new Map(
+      record.events.filter((e) => e.type === "confirmed").map((e) => [e.text, e.offset]),
+    );
+    return record.events
+      .filter((e) => e.type === "publication")
+      .map((e) => ({ offset: e.pending ? (confirmed.get(e.text) ?? null) : e.offset, text: e.text }));
+  }
+
+  async function pollUntil(
+    condition: () => Promise<boolean>,
+    what: string,
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    let ok = false;
+    const deadline = Date.now() + timeoutMs;
+    while (!ok && Date.now() < deadline) {
+      ok = await condition();
+      if (!ok) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor(() => ok, what, 0);
+  }
+
+  it("three tabs hold one hub connection; a message from any tab shows once in all three", async () => {
+    const context = await browser.newContext();
+    const channel = "chat:tabs-three";
+    const tabs = await openTabs(context, channel, 3);
+    expect(await connections()).toBe(1);
+    expect((await Promise.all(tabs.map(role))).sort()).toEqual(["holder", "rider", "rider"]);
+    for (const [i, tab] of tabs.entries())
+      await tab.evaluate(
+        (text) => (window as unknown as { publish(t: string): Promise<void> }).publish(text),
+        `from tab ${i}`,
+      );
+    await pollUntil(
+      async () =>
+        (await Promise.all(tabs.map(read))).every(
+          (r) => shown(r).filter((s) => s.offset !== null).length === 3,
+        ),
+      "every tab to have the three messages confirmed",
+    );
+    const expected = [0, 1, 2].map((i) => ({ offset: i + 1, text: `from tab ${i}` }));
+    for (const [i, tab] of tabs.entries()) {
+      const record = await read(tab);
+      expect(shown(record)).toEqual(expected);
+      // Own message pending first, then confirmed; the others' arrive as plain publications.
+      expect(record.events.filter((e) => e.pending).map((e) => e.text)).toEqual([`from tab ${i}`]);
+      expect(record.errors).toEqual([]);
+    }
+    expect(await connections()).toBe(1);
+    await context.close();
+    await pollUntil(async () => (await connections()) === 0, "the connection to close with the tabs");
+  });
+
+  it("the holding tab closed mid-stream: another takes over within 5 s; every tab has every message once, in order", async () => {
+    const context = await browser.newContext();
+    const channel = "chat:tabs-handover";
+    const tabs = await openTabs(context, channel, 3);
+    const roles = await Promise.all(tabs.map(role));
+    const holder = tabs[roles.indexOf("holder")] as Page;
+    const riders = tabs.filter((t) => t !== holder);
+    const publisher = riders[0] as Page;
+    // Publish every 50 ms from a riding tab, across the handover.
+    await publisher.evaluate(() => {
+      const w = window as unknown as { publish(t: string): Promise<void>; sent: number; timer: number };
+      w.sent = 0;
+      w.timer = window.setInterval(() => void w.publish(`m${++w.sent}`), 50);
+    });
+    await pollUntil(async () => shown(await read(publisher)).length >= 10, "the stream to run");
+    await holder.close();
+    const closedAt = Date.now();
+    await pollUntil(
+      async () => (await connections()) === 1 && (await Promise.all(riders.map(role))).includes("holder"),
+      "one connection again, held by a remaining tab",
+      5_000,
+    );
+    const handoverMs = Date.now() - closedAt;
+    await pollUntil(
+      async () => shown(await read(publisher)).length >= 60,
+      "the stream to go on after the handover",
+    );
+    const sent = await publisher.evaluate(() => {
+      const w = window as unknown as { sent: number; timer: number };
+      clearInterval(w.timer);
+      return w.sent;
+    });
+    const texts = Array.from({ length: sent }, (_, i) => `m${i + 1}`);
+    await pollUntil(async () => {
+      const history = await httpHistory(running, channel);
+      return history.publications.length === sent;
+    }, "every publish in the hub's history");
+    const history = await httpHistory(running, channel);
+    // Nothing lost or doubled at the hub: each text once, in the order it was published.
+    expect(history.publications.map((p) => (p.data as { text: string }).text)).toEqual(texts);
+    const expected = history.publications.map((p) => ({
+      offset: p.offset,
+      text: (p.data as { text: string }).text,
+    }));
+    await pollUntil(
+      async () =>
+        (await Promise.all(riders.map(read))).every(
+          (r) => shown(r).filter((s) => s.offset !== null).length === sent,
+        ),
+      "both remaining tabs to show every message confirmed",
+    );
+    for (const tab of riders) {
+      const record = await read(tab);
+      expect(shown(record)).toEqual(expected);
+      expect(record.errors).toEqual([]);
+    }
+    expect(await connections()).toBe(1);
+    expect(handoverMs).toBeLessThan(5_000);
+    await context.close();
+  });
+});
