@@ -11,8 +11,10 @@
  * - `cleanup()` releases what `make` created (temp folder, key prefix) once its brokers are closed;
  *   the suite calls `make` a few times (shared broker, lifecycle, restart).
  */
+
 import { randomBytes } from "node:crypto";
 import type { ClientInfo, Json, Publication } from "@switchboard/protocol";
+import { waitFor } from "@switchboard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AppendRequest,
@@ -30,7 +32,6 @@ export interface BrokerFixture {
 
 const HISTORY: HistoryPolicy = { size: 1000, ttlSeconds: 300 };
 const DEDUPE = 300;
-const DEADLINE_MS = 5_000;
 
 function channelName(label: string): string {
   return `contract:${label}-${randomBytes(6).toString("hex")}`;
@@ -38,14 +39,6 @@ function channelName(label: string): string {
 
 function request(channel: string, data: Json, extra: Partial<AppendRequest> = {}): AppendRequest {
   return { channel, data, history: HISTORY, dedupeSeconds: DEDUPE, ...extra };
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${DEADLINE_MS} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function range(from: number, to: number): number[] {

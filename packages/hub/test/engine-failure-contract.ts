@@ -4,7 +4,9 @@
  * and restart): fail fast while down, resync and resume live events after, time a frozen engine
  * out and let a retry under the same key resolve the doubt, refuse to start quickly.
  */
+
 import type { Json } from "@switchboard/protocol";
+import { waitFor } from "@switchboard/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type AppendRequest,
@@ -14,7 +16,6 @@ import {
   type HistoryPolicy,
 } from "../src/brokers/broker.js";
 import type { EngineProcess } from "./engine-servers.js";
-import { waitUntil } from "./engine-servers.js";
 
 export const HISTORY: HistoryPolicy = { size: 100, ttlSeconds: 300 };
 
@@ -50,7 +51,7 @@ export async function outage(
   const killedAt = Date.now();
   await server.kill();
   await wipe?.();
-  await waitUntil("ready() to turn false", async () => !(await broker.ready()));
+  await waitFor("ready() to turn false", async () => !(await broker.ready()));
   for (let i = 0; i < 3; i++)
     await expectFastUnavailable(() => broker.append(request(channel, `during ${i}`, { key: `k${i}` })));
   await expectFastUnavailable(() => broker.position(channel));
@@ -58,7 +59,7 @@ export async function outage(
   await expectFastUnavailable(() => broker.subscribe("outage:other"));
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, DOWN_MS - (Date.now() - killedAt))));
   await server.start();
-  await waitUntil("ready() to turn true", () => broker.ready());
+  await waitFor("ready() to turn true", () => broker.ready());
 }
 
 export function engineFailureContract(name: string, fixture: EngineFailureFixture): void {
@@ -84,9 +85,9 @@ export function engineFailureContract(name: string, fixture: EngineFailureFixtur
       const ch = "outage:chat";
       await broker.subscribe(ch);
       const first = await broker.append(request(ch, "before", { key: "k-before" }));
-      await waitUntil("the first live event", () => events.some((e) => e.type === "pub"));
+      await waitFor("the first live event", () => events.some((e) => e.type === "pub"));
       await outage(server, broker, ch);
-      await waitUntil("a resync event", () => events.some((e) => e.type === "resync"));
+      await waitFor("a resync event", () => events.some((e) => e.type === "resync"));
       const after = await broker.append(request(ch, "after"));
       if (fixture.keepsData) {
         // The engine kept its store: same epoch, offsets continue, the key is still remembered.
@@ -101,7 +102,7 @@ export function engineFailureContract(name: string, fixture: EngineFailureFixtur
         expect(after.offset).toBe(1);
       }
       // The live subscription came back by itself.
-      await waitUntil("the live event after restart", () =>
+      await waitFor("the live event after restart", () =>
         events.some((e) => e.type === "pub" && e.epoch === after.epoch && e.publication.data === "after"),
       );
     });
@@ -116,7 +117,7 @@ export function engineFailureContract(name: string, fixture: EngineFailureFixtur
       } finally {
         await server.signal("SIGCONT");
       }
-      await waitUntil("ready() after SIGCONT", () => broker.ready());
+      await waitFor("ready() after SIGCONT", () => broker.ready());
       // The engine did store the timed-out publish once it woke up: the retry must not append it again.
       const retry = await broker.append(request(ch, "maybe", { key: "k-hung" }));
       expect(retry).toMatchObject({ offset: 2, duplicate: true });

@@ -5,10 +5,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findExecutable } from "@switchboard/testkit";
+import { findExecutable, freePort, waitFor } from "@switchboard/testkit";
 
 /** Found on PATH; the bare name when absent (EngineProcess.available() then says false). */
 export const REDIS_SERVER = findExecutable("redis-server") ?? "redis-server";
@@ -37,31 +37,6 @@ export function requireService(available: boolean, what: string): boolean {
   if (process.env.CI === "true") throw new Error(`${what} is required in CI but is not available`);
   console.warn(`skipping: ${what} is not available`);
   return false;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-export async function waitUntil(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** One engine process that can be killed and started again on the same port and data dir. */
@@ -113,7 +88,7 @@ export class EngineProcess {
     child.stderr?.on("data", (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString()).slice(-2000);
     });
-    await waitUntil(`${this.binary} on port ${this.port} (${this.#stderr})`, async () => {
+    await waitFor(`${this.binary} on port ${this.port} (${this.#stderr})`, async () => {
       if (child.exitCode !== null) throw new Error(`${this.binary} exited: ${this.#stderr}`);
       return reachable(this.port);
     });
@@ -126,7 +101,7 @@ export class EngineProcess {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGKILL");
     await exited;
-    await waitUntil("the port to close", async () => !(await reachable(this.port)));
+    await waitFor("the port to close", async () => !(await reachable(this.port)));
   }
 
   /**
@@ -137,7 +112,7 @@ export class EngineProcess {
     const pid = this.#child?.pid;
     this.#child?.kill(signal);
     if (signal !== "SIGSTOP" || pid === undefined) return;
-    await waitUntil("every thread of the engine to stop", async () => {
+    await waitFor("every thread of the engine to stop", async () => {
       const tasks = await readdir(`/proc/${pid}/task`);
       const states = await Promise.all(
         tasks.map(async (t) => (await readFile(`/proc/${pid}/task/${t}/stat`, "utf8")).split(") ")[1]?.[0]),

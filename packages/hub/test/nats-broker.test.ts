@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { waitFor } from "@switchboard/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BrokerEvent, HistoryPolicy } from "../src/brokers/broker.js";
 import { NatsBroker } from "../src/brokers/nats/nats-broker.js";
@@ -9,7 +10,7 @@ import { NatsNames } from "../src/brokers/nats/nats-layout.js";
 import { brokerContract } from "./broker-contract.js";
 import { dropPrefix } from "./drop-prefix.js";
 import { engineFailureContract, HISTORY, outage, request } from "./engine-failure-contract.js";
-import { EngineProcess, NATS_SERVER, reachable, requireService, waitUntil } from "./engine-servers.js";
+import { EngineProcess, NATS_SERVER, reachable, requireService } from "./engine-servers.js";
 
 const SHARED_URL = "nats://127.0.0.1:4222";
 const FILE_PREFIX = `sbt_nats_${randomBytes(4).toString("hex")}`;
@@ -50,7 +51,7 @@ if (sharedUp) {
       await b.subscribe(ch);
       const retry = await b.append(request(ch, "once", { key: "k-retry" }));
       expect(retry).toEqual({ ...first, duplicate: true });
-      await waitUntil("the re-announced live event on node B", () =>
+      await waitFor("the re-announced live event on node B", () =>
         eventsB.some((e) => e.type === "pub" && e.publication.offset === first.offset),
       );
       const event = eventsB.find((e) => e.type === "pub");
@@ -73,7 +74,7 @@ if (sharedUp) {
       expect(new Set(results.map((r) => r.epoch)).size).toBe(1);
       expect(await a.position(ch)).toEqual(await b.position(ch));
       // Node B hears node A's appends too (possibly out of order across nodes: the hub reorders).
-      await waitUntil("60 live events on node B", () => eventsB.filter((e) => e.type === "pub").length >= 60);
+      await waitFor("60 live events on node B", () => eventsB.filter((e) => e.type === "pub").length >= 60);
       const h = await a.history({
         channel: ch,
         since: { epoch: results[0]!.epoch, offset: 0 },
@@ -92,7 +93,7 @@ if (sharedUp) {
       for (let i = 0; i < 20; i++) await broker.append(request(ch, i, { history: small }));
       // The engine itself (not just the read window) dropped the original.
       const subject = new NatsNames(prefix).history(ch);
-      await waitUntil("the stream to be purged down to the size", async () => {
+      await waitFor("the stream to be purged down to the size", async () => {
         const nc = await connect({ servers: SHARED_URL });
         try {
           const info = await (await jetstreamManager(nc)).streams.info(`${prefix}_history`, {
@@ -161,7 +162,7 @@ if (ownServer) {
       await broker.subscribe(ch);
       const first = await broker.append(request(ch, "before"));
       await outage(server, broker, ch, () => rm(server.dir, { recursive: true, force: true }));
-      await waitUntil("a resync event", () => events.some((e) => e.type === "resync"));
+      await waitFor("a resync event", () => events.some((e) => e.type === "resync"));
       const after = await broker.append(request(ch, "after"));
       expect(after.epoch).not.toBe(first.epoch);
       expect(after.offset).toBe(1);
@@ -172,7 +173,7 @@ if (ownServer) {
         history: HISTORY,
       });
       expect(old.complete).toBe(false);
-      await waitUntil("the live event after restart", () =>
+      await waitFor("the live event after restart", () =>
         events.some((e) => e.type === "pub" && e.epoch === after.epoch),
       );
     });

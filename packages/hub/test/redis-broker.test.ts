@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { waitFor } from "@switchboard/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrokerEvent } from "../src/brokers/broker.js";
@@ -6,7 +7,7 @@ import { RedisBroker } from "../src/brokers/redis/redis-broker.js";
 import { brokerContract } from "./broker-contract.js";
 import { dropPrefix } from "./drop-prefix.js";
 import { engineFailureContract, HISTORY, request } from "./engine-failure-contract.js";
-import { EngineProcess, REDIS_SERVER, reachable, requireService, waitUntil } from "./engine-servers.js";
+import { EngineProcess, REDIS_SERVER, reachable, requireService } from "./engine-servers.js";
 
 const SHARED_URL = "redis://127.0.0.1:6379";
 const FILE_PREFIX = `sbt-redis-${randomBytes(4).toString("hex")}`;
@@ -75,7 +76,7 @@ if (sharedUp) {
         expect(results.map((r) => r.offset).sort((x, y) => x - y)).toEqual(
           Array.from({ length: 60 }, (_, i) => i + 1),
         );
-        await waitUntil("60 live events on the other node", () => eventsB.length >= 60);
+        await waitFor("60 live events on the other node", () => eventsB.length >= 60);
         // One script per append: the fan-out order IS the offset order, across nodes too.
         expect(eventsB.map((e) => (e.type === "pub" ? e.publication.offset : -1))).toEqual(
           Array.from({ length: 60 }, (_, i) => i + 1),
