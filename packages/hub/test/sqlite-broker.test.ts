@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Json } from "@switchboard/protocol";
+import { waitFor } from "@switchboard/testkit";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AppendRequest, BrokerUnavailableError, type HistoryPolicy } from "../src/brokers/broker.js";
@@ -157,11 +158,10 @@ describe("SqliteBroker specifics", () => {
     try {
       const count = raw.prepare<[], number>("SELECT count(*) FROM idempotency").pluck();
       expect(count.get()).toBe(21);
-      const deadline = Date.now() + 5_000;
-      while (count.get() !== 1) {
-        if (Date.now() > deadline) throw new Error(`still ${count.get()} idempotency records`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor("the sweep to leave one idempotency record", () => count.get() === 1, {
+        timeoutMs: 5_000,
+        detail: () => `(still ${count.get()})`,
+      });
     } finally {
       raw.close();
     }
