@@ -1,33 +1,14 @@
 /** A real hub in-process on an ephemeral port, restartable on the same port and data folder. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type HubOptions, type RunningHub, startHub } from "@switchboard/hub";
+import type { HubOptions, RunningHub } from "@switchboard/hub";
+import { httpRequest, waitFor as poll, startTestHub, tempDir } from "@switchboard/testkit";
 import WebSocket from "ws";
 import { type Client, type ClientOptions, createClient } from "../../src/index.js";
 
 export const API_KEY = "client-test-key";
-const dirs: string[] = [];
-
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "sb-client-"));
-  dirs.push(dir);
-  return dir;
-}
-
-export function removeTempDirs(): void {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
+export { removeTempDirs, tempDir } from "@switchboard/testkit";
 
 export async function hub(options: HubOptions = {}): Promise<RunningHub> {
-  return startHub({
-    port: 0,
-    dataDir: options.dataDir ?? tempDir(),
-    logLevel: "silent",
-    apiKey: API_KEY,
-    ...options,
-  });
+  return startTestHub({ dataDir: options.dataDir ?? tempDir("sb-client-"), apiKey: API_KEY, ...options });
 }
 
 /** Closes `running` and starts a new hub on the same port (and, unless told otherwise, data folder). */
@@ -54,30 +35,13 @@ export function closeClients(): void {
 }
 
 /** A one-off HTTP request (no keep-alive: a restarted hub on the same port must not see a stale socket). */
-function request(url: string, method: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = httpRequest(
-      url,
-      {
-        method,
-        agent: false,
-        headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
+async function request(
+  url: string,
+  method: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const res = await httpRequest(url, { method, headers: { authorization: `Bearer ${API_KEY}` }, body });
+  return { status: res.status, json: res.text ? JSON.parse(res.text) : undefined };
 }
 
 export async function httpPublish(
@@ -110,13 +74,9 @@ export async function httpHistory(running: RunningHub, channel: string): Promise
   return res.json as HistoryPage;
 }
 
-/** Polls `condition` until it holds or the deadline passes (no sleep-and-hope). */
+/** The kit's waitFor in this suite's argument order (condition first). */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await poll(what, condition, { timeoutMs, intervalMs: 10 });
 }
 
 /** Resolves with the next `state` event of that state. */
