@@ -10,8 +10,13 @@ import { freePort } from "./free-port.js";
 import { httpStatus } from "./http.js";
 import { waitFor } from "./wait-for.js";
 
-/** The CLI entry of this checkout; `npx tsc -b` builds it. */
-export const CLI_MAIN = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
+const CLI_MAIN_URL = new URL("../../cli/dist/main.js", import.meta.url);
+/**
+ * The CLI entry of this checkout; `npx tsc -b` builds it. (In a DOM test environment the module
+ * URL is not a file: URL; such tests never spawn a hub, so its path is enough there.)
+ */
+export const CLI_MAIN =
+  CLI_MAIN_URL.protocol === "file:" ? fileURLToPath(CLI_MAIN_URL) : CLI_MAIN_URL.pathname;
 
 export interface HubProcessOptions {
   port: number;
