@@ -3,12 +3,9 @@
  * The hooks in a DOM (happy-dom) against a REAL hub in this process: subscriptions are counted by
  * the hub itself (its switchboard_subscriptions gauge), not by the code under test.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Client, createClient } from "@switchboard/client";
-import { type RunningHub, startHub } from "@switchboard/hub";
+import { startTestHub, type TestHub } from "@switchboard/testkit";
 import { act, cleanup, render, renderHook, waitFor } from "@testing-library/react";
 import { createElement, type ReactNode, StrictMode } from "react";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -24,15 +21,13 @@ import {
 } from "../src/index.js";
 
 const API_KEY = "react-test-key";
-let hub: RunningHub;
-let dataDir: string;
+let hub: TestHub;
 const clients: Client[] = [];
 let channelSeq = 0;
 const freshChannel = () => `chat:react-${++channelSeq}-${Date.now()}`;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "sb-react-"));
-  hub = await startHub({ port: 0, dataDir, logLevel: "silent", apiKey: API_KEY });
+  hub = await startTestHub({ apiKey: API_KEY });
 });
 
 afterEach(() => {
@@ -41,8 +36,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await hub?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await hub?.dispose();
 });
 
 /** Every WebSocket message our clients sent, to count subscribe/unsubscribe frames on the wire. */
