@@ -1,5 +1,5 @@
 /**
- * Another team's host (CLI.md "Using the modules in another team's host"): the example hosts in
+ * Another team's host (docs/federation.md): the example hosts in
  * examples/ — one built by Rspack, one by Vite — are installed and BUILT here, pointed at our
  * served remotes and a hub of our own, and driven in Chromium by two people each. Also a host that
  * bundles its own client copy instead of sharing it, and a page with `<div id="sender">`.

@@ -1,6 +1,6 @@
 /**
- * Remote integrity and the host page's CSP in Chromium (CLI.md "Static servers of switchboard
- * start"; docs/security.md). `switchboard start` serves a copy of the built apps and pins each
+ * Remote integrity and the host page's CSP in Chromium (docs/security.md, the static servers
+ * of `switchboard start`). `switchboard start` serves a copy of the built apps and pins each
  * remote's entry in /config.json; the test then changes the served sender's remoteEntry.js on
  * disk (adding a payload): the page must not run it, must say so in the sender's slot, and the
  * receiver must keep working — all with no CSP violation.
