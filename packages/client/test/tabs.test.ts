@@ -10,7 +10,7 @@ import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunningHub } from "@switchboard/hub";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { httpHistory, hub, removeTempDirs, waitFor } from "./helpers/hub.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -29,10 +29,11 @@ function page(hubUrl: string): string {
 <script type="importmap">{"imports":{"@switchboard/protocol":"/protocol/index.js"}}</script>
 <script type="module">
 import { getSharedClient } from "/client/index.js";
-const client = getSharedClient({ urls: ${JSON.stringify(hubUrl)}, name: "tabs-test" });
+const params = new URLSearchParams(location.search);
+const client = getSharedClient({ urls: ${JSON.stringify(hubUrl)}, name: "tabs-test", tabs: params.get("tabs") !== "off" });
 const record = (window.record = { events: [], roles: [client.tabRole], errors: [] });
 client.on("tab", (e) => record.roles.push(e.role));
-const sub = client.subscribe(new URLSearchParams(location.search).get("channel"));
+const sub = client.subscribe(params.get("channel"));
 for (const type of ["publication", "confirmed", "failed"])
   sub.on(type, (m) => record.events.push({ type, offset: m.offset ?? null, text: m.data.text, pending: m.pending }));
 window.client = client;
@@ -78,20 +79,31 @@ describe.skipIf(skip)(title, () => {
     removeTempDirs();
   });
 
+  // A failed test must not leave its tabs (and their connections) to the next one.
+  const contexts: BrowserContext[] = [];
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
+  async function newContext(): Promise<BrowserContext> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    return context;
+  }
+
   async function connections(): Promise<number> {
     const text = await (await fetch(`${running.httpUrl}/metrics`)).text();
     const line = text.split("\n").find((l) => l.startsWith("switchboard_connections "));
     return Number(line?.split(" ")[1] ?? Number.NaN);
   }
 
-  async function openTabs(context: BrowserContext, channel: string, n: number): Promise<Page[]> {
+  async function openTabs(context: BrowserContext, channel: string, n: number, query = ""): Promise<Page[]> {
     const tabs: Page[] = [];
     for (let i = 0; i < n; i++) {
       const tab = await context.newPage();
       tab.on("pageerror", (e) => {
         throw e;
       });
-      await tab.goto(`${base}?channel=${encodeURIComponent(channel)}`);
+      await tab.goto(`${base}?channel=${encodeURIComponent(channel)}${query}`);
       await tab.waitForFunction(
         () => (window as unknown as { client: { state: string } }).client.state === "connected",
       );
@@ -130,7 +142,7 @@ describe.skipIf(skip)(title, () => {
   }
 
   it("three tabs hold one hub connection; a message from any tab shows once in all three", async () => {
-    const context = await browser.newContext();
+    const context = await newContext();
     const channel = "chat:tabs-three";
     const tabs = await openTabs(context, channel, 3);
     expect(await connections()).toBe(1);
@@ -155,13 +167,82 @@ describe.skipIf(skip)(title, () => {
       expect(record.events.filter((e) => e.pending).map((e) => e.text)).toEqual([`from tab ${i}`]);
       expect(record.errors).toEqual([]);
     }
+    // One user once per browser: the channel's presence lists the one connection.
+    const present = await (tabs[2] as Page).evaluate(() =>
+      (window as unknown as { client: { presence(c: string): Promise<unknown[]> } }).client.presence(
+        "chat:tabs-three",
+      ),
+    );
+    expect(present).toHaveLength(1);
     expect(await connections()).toBe(1);
     await context.close();
     await pollUntil(async () => (await connections()) === 0, "the connection to close with the tabs");
   });
 
+  it("tabs: false gives every tab its own connection", async () => {
+    const context = await newContext();
+    const tabs = await openTabs(context, "chat:tabs-off", 3, "&tabs=off");
+    expect(await Promise.all(tabs.map(role))).toEqual(["off", "off", "off"]);
+    expect(await connections()).toBe(3);
+    await context.close();
+    await pollUntil(async () => (await connections()) === 0, "the connections to close with the tabs");
+  });
+
+  it("a hung holding tab is replaced within 5 s, steps down when it runs again, and misses nothing", async () => {
+    const context = await newContext();
+    const channel = "chat:tabs-hung";
+    const tabs = await openTabs(context, channel, 3);
+    const roles = await Promise.all(tabs.map(role));
+    const holder = tabs[roles.indexOf("holder")] as Page;
+    const riders = tabs.filter((t) => t !== holder);
+    const publish = (tab: Page, text: string): Promise<void> =>
+      tab.evaluate((t) => (window as unknown as { publish(t: string): Promise<void> }).publish(t), text);
+    await publish(riders[0] as Page, "before");
+    await pollUntil(async () => shown(await read(riders[1] as Page)).length === 1, "the first message");
+    // The holder's main thread stops for 8 s: no event handler, no timer, no socket runs there.
+    // (Chromium's own freeze, Page.setWebLifecycleState, keeps message handlers running here:
+    // such a tab still relays and is rightly kept.)
+    const hung = holder.evaluate(() => {
+      const until = Date.now() + 8_000;
+      while (Date.now() < until) {}
+    });
+    const hungAt = Date.now();
+    await pollUntil(
+      async () => (await Promise.all(riders.map(role))).includes("holder"),
+      "a rider to take over",
+      5_000,
+    );
+    expect(Date.now() - hungAt).toBeLessThan(5_000);
+    await publish(riders[1] as Page, "while hung");
+    await pollUntil(
+      async () => shown(await read(riders[0] as Page)).length === 2,
+      "delivery through the new holder",
+    );
+    await hung;
+    // The old holder gave its connection up and rides the new holder, recovering what it missed.
+    await pollUntil(
+      async () => (await connections()) === 1 && (await role(holder)) === "rider",
+      "the old holder to step down",
+    );
+    await publish(holder, "after");
+    const expected = [
+      { offset: 1, text: "before" },
+      { offset: 2, text: "while hung" },
+      { offset: 3, text: "after" },
+    ];
+    await pollUntil(
+      async () =>
+        (await Promise.all(tabs.map(read))).every(
+          (r) => shown(r).filter((x) => x.offset !== null).length === 3,
+        ),
+      "every tab to show the three messages",
+    );
+    for (const tab of tabs) expect(shown(await read(tab))).toEqual(expected);
+    await context.close();
+  });
+
   it("the holding tab closed mid-stream: another takes over within 5 s; every tab has every message once, in order", async () => {
-    const context = await browser.newContext();
+    const context = await newContext();
     const channel = "chat:tabs-handover";
     const tabs = await openTabs(context, channel, 3);
     const roles = await Promise.all(tabs.map(role));
