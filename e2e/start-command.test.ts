@@ -1,9 +1,10 @@
 /** `runStart` (behind `switchboard start`) on free ports: hub + three origins, config pointing at them. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_NAMES, appDist, defaultAppsDir } from "../packages/cli/src/build-apps.js";
+import { APP_NAMES, appDist, buildApps, defaultAppsDir } from "../packages/cli/src/build-apps.js";
 import { integrityOf } from "../packages/cli/src/remote-integrity.js";
 import { type RunningSystem, runStart } from "../packages/cli/src/start-command.js";
 
@@ -121,12 +122,43 @@ describe("runStart", () => {
       }
       return again;
     };
+    // Current now, whatever changed in the checkout since beforeAll's build.
+    await buildApps({ appsDir: defaultAppsDir() });
     const before = entryMtimes();
     expect((await startAgain()).filter((l) => l.startsWith("building"))).toEqual([]);
-    // What `npm run build` leaves: the output without our stamp (webpack's clean removes it).
-    for (const dist of dists) rmSync(join(dist, ".switchboard-build"), { force: true });
+    // What `npm run build` leaves: webpack's clean drops our stamp, and every file is rewritten
+    // (compareBeforeEmit: false, asserted below), so the whole output is newer than its inputs.
+    const now = new Date();
+    for (const dist of dists) {
+      rmSync(join(dist, ".switchboard-build"), { force: true });
+      for (const name of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+        if (name.isFile()) utimesSync(join(name.parentPath, name.name), now, now);
+      }
+    }
+    const touched = entryMtimes();
     expect((await startAgain()).filter((l) => l.startsWith("building"))).toEqual([]);
     expect(dists.every((dist) => existsSync(join(dist, ".switchboard-build")))).toBe(true);
-    expect(entryMtimes()).toEqual(before);
+    expect(entryMtimes()).toEqual(touched);
+    expect(touched).not.toEqual(before);
+    const { appConfig } = createRequire(import.meta.url)("../apps/webpack-shared.cjs");
+    const config = appConfig({
+      dir: appDist(defaultAppsDir(), "sender"),
+      name: "sender",
+      federation: {},
+      html: {},
+    });
+    expect(config.output.compareBeforeEmit).toBe(false);
+  }, 300_000);
+
+  it("ships source maps without the sources (production build)", () => {
+    for (const app of APP_NAMES) {
+      const dist = appDist(defaultAppsDir(), app);
+      const maps = readdirSync(dist).filter((name) => name.endsWith(".map"));
+      expect(maps.length, app).toBeGreaterThan(0);
+      for (const name of maps) {
+        const map = JSON.parse(readFileSync(join(dist, name), "utf8")) as { sourcesContent?: unknown[] };
+        expect(map.sourcesContent ?? [], `${app}/${name}`).toEqual([]);
+      }
+    }
   });
 });
