@@ -26,6 +26,13 @@ interface TabRecord {
 
 function page(hubUrl: string): string {
   return `<!doctype html><meta charset="utf-8"><title>tab</title>
+<script>
+// ?timers=stopped: no timer or animation frame of this page ever fires — the limit of what
+// Chromium does to a hidden tab (setTimeout at most once a second, later once a minute; no rAF).
+if (new URLSearchParams(location.search).get("timers") === "stopped") {
+  window.setTimeout = window.setInterval = window.requestAnimationFrame = () => 0;
+}
+</script>
 <script type="importmap">{"imports":{"@switchboard/protocol":"/protocol/index.js"}}</script>
 <script type="module">
 import { getSharedClient } from "/client/index.js";
@@ -177,6 +184,32 @@ describe.skipIf(skip)(title, () => {
     expect(await connections()).toBe(1);
     await context.close();
     await pollUntil(async () => (await connections()) === 0, "the connection to close with the tabs");
+  });
+
+  it("no delivery path waits for a timer of the holding tab (a hidden holder's are throttled)", async () => {
+    const context = await newContext();
+    const channel = "chat:tabs-timers";
+    // The first tab takes the lock and holds the connection; none of its timers ever fires.
+    const [holder, ...riders] = [
+      ...(await openTabs(context, channel, 1, "&timers=stopped")),
+      ...(await openTabs(context, channel, 2)),
+    ] as [Page, Page, Page];
+    expect(await role(holder)).toBe("holder");
+    const tabs = [holder, ...riders];
+    for (const [i, tab] of tabs.entries())
+      await tab.evaluate(
+        (t) => (window as unknown as { publish(t: string): Promise<void> }).publish(t),
+        `t${i}`,
+      );
+    await pollUntil(
+      async () =>
+        (await Promise.all(tabs.map(read))).every(
+          (r) => shown(r).filter((x) => x.offset !== null).length === 3,
+        ),
+      "every tab to show the three messages confirmed",
+    );
+    const expected = ["t0", "t1", "t2"].map((text, i) => ({ offset: i + 1, text }));
+    for (const tab of tabs) expect(shown(await read(tab))).toEqual(expected);
   });
 
   it("tabs: false gives every tab its own connection", async () => {
