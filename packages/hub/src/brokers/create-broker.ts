@@ -1,6 +1,7 @@
 /**
  * Builds a broker from its command-line spec: `sqlite` (embedded: in-process fan-out, history in
- * SQLite; `memory` is its former name, still accepted), `redis://HOST:PORT` or `nats://HOST:PORT`.
+ * SQLite; `memory` is its former name, still accepted), `redis://HOST:PORT`,
+ * `redis+cluster://HOST:PORT[,HOST:PORT…]` (Redis Cluster seed nodes) or `nats://HOST:PORT`.
  * Engine client libraries load lazily, only for the broker in use.
  */
 import { join } from "node:path";
@@ -32,7 +33,7 @@ export async function createBroker(spec: string, options: BrokerSpecOptions): Pr
     const { SqliteBroker } = await import("./sqlite/sqlite-broker.js");
     return new SqliteBroker({ path: join(options.dataDir, EMBEDDED_STORE_FILE) });
   }
-  if (spec.startsWith("redis://") || spec.startsWith("rediss://")) {
+  if (spec.startsWith("redis://") || spec.startsWith("rediss://") || spec.startsWith("redis+cluster://")) {
     const { RedisBroker } = await import("./redis/redis-broker.js");
     return new RedisBroker({ url: spec, ...(options.prefix ? { prefix: options.prefix } : {}) });
   }
@@ -41,6 +42,6 @@ export async function createBroker(spec: string, options: BrokerSpecOptions): Pr
     return new NatsBroker({ servers: spec, ...(options.prefix ? { prefix: options.prefix } : {}) });
   }
   throw new BrokerSpecError(
-    `broker: expected sqlite (or memory), redis://HOST:PORT or nats://HOST:PORT, got "${spec}"`,
+    `broker: expected sqlite (or memory), redis://HOST:PORT, redis+cluster://HOST:PORT[,HOST:PORT…] or nats://HOST:PORT, got "${spec}"`,
   );
 }

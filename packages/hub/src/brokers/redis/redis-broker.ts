@@ -1,17 +1,15 @@
 /**
  * Redis broker: history in one Redis Stream per channel, fan-out over pub/sub, everything that
- * must be atomic in one Lua script (see redis-scripts.ts for the key layout and why).
+ * must be atomic in one Lua script (see redis-scripts.ts for the key layout and why). The same
+ * broker runs over a plain Redis (standalone-link.ts, `redis://`) or a Redis Cluster
+ * (cluster-link.ts, `redis+cluster://`): only the link differs.
  *
- * Failure behaviour: commands never wait for Redis. The offline queue is off, in-flight commands
- * are rejected when the socket closes (maxRetriesPerRequest 0) and never resent after reconnect,
- * and a short commandTimeout bounds a hung server — so a publish is either acknowledged after
- * Redis appended it or rejected with BrokerUnavailableError (a retry with the same key is then
- * deduplicated if Redis did append it). The subscriber connection resubscribes by itself; only
- * once that is done does the hub get `{type:"resync"}`, so its history re-check cannot race ahead
- * of the live stream.
+ * Failure behaviour: commands never wait for Redis (see the links), so a publish is either
+ * acknowledged after Redis appended it or rejected with BrokerUnavailableError (a retry with the
+ * same key is then deduplicated if Redis did append it). Epochs change when acked history may
+ * have been lost — meta gone, store wiped, or a failover to a replica (redis-scripts.ts, PRELUDE).
  */
 import type { ClientInfo, Publication, StreamPosition } from "@switchboard/protocol";
-import { Redis, type RedisOptions } from "ioredis";
 import type {
   AppendRequest,
   AppendResult,
@@ -25,15 +23,20 @@ import { Fanout, type FanoutTransport } from "../shared/fanout.js";
 import { historyWindow, settleHistory } from "../shared/history-window.js";
 import { decodeBody, encodeBody } from "../shared/publication-body.js";
 import { guarded, unavailable } from "../shared/unavailable.js";
+import { ClusterLink, clusterSeeds } from "./cluster-link.js";
+import type { RedisLink, ScriptClient } from "./redis-link.js";
 import {
   APPEND_LUA,
   HISTORY_LUA,
   POSITION_LUA,
   PRESENCE_ADD_LUA,
   PRESENCE_LIST_LUA,
+  STORE_LUA,
 } from "./redis-scripts.js";
+import { StandaloneLink } from "./standalone-link.js";
 
 export interface RedisBrokerOptions {
+  /** `redis://HOST:PORT` (or rediss://), or `redis+cluster://HOST:PORT[,HOST:PORT…]` (seed nodes). */
   url: string;
   /** Key and pub/sub channel prefix, so several systems or test runs can share one Redis. */
   prefix?: string;
@@ -51,6 +54,10 @@ export interface RedisBrokerOptions {
   trim?: "exact" | "approximate";
   /** Batch the commands of one event-loop tick into one write (ioredis auto-pipelining). */
   autoPipelining?: boolean;
+  /** Cluster: the second resync after the sharded subscribers came back (cluster-link.ts). */
+  resyncSettleMs?: number;
+  /** Cluster: store keys created per command batch at start (one per slot in all). */
+  storeBatch?: number;
 }
 
 export const REDIS_BROKER_DEFAULTS = {
@@ -62,18 +69,9 @@ export const REDIS_BROKER_DEFAULTS = {
   metaTtlSeconds: 30 * 24 * 3600,
   trim: "exact",
   autoPipelining: true,
+  resyncSettleMs: 1000,
+  storeBatch: 512,
 } as const satisfies Omit<Required<RedisBrokerOptions>, "url">;
-
-/** Script replies as ioredis returns them. */
-type StreamEntry = [id: string, fields: string[]];
-type Commands = {
-  sbAppend(...args: string[]): Promise<[string, number, number]>;
-  sbPosition(...args: string[]): Promise<[string, number]>;
-  sbHistory(...args: string[]): Promise<[string, number, StreamEntry[]]>;
-  sbPresenceAdd(...args: string[]): Promise<number>;
-  sbPresenceList(...args: string[]): Promise<(string | null)[]>;
-};
-type Client = Redis & Commands;
 
 /** Server replies that mean "not now" rather than "bug". */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|OOM)\b/;
@@ -86,84 +84,62 @@ const call = <T>(operation: () => Promise<T>): Promise<T> => guarded("redis", op
 
 const ms = (seconds: number, min = 0) => String(Math.max(min, Math.round(seconds * 1000)));
 
+export function isClusterSpec(url: string): boolean {
+  return url.startsWith("redis+cluster://");
+}
+
 export class RedisBroker implements Broker {
-  readonly kind = "redis";
+  readonly kind: string;
   readonly #options: Required<RedisBrokerOptions>;
-  readonly #cmd: Client;
-  readonly #sub: Redis;
+  readonly #link: RedisLink;
+  readonly #cmd: ScriptClient;
   readonly #fanout: Fanout;
   #onEvent: BrokerEventHandler = () => {};
-  #subEverReady = false;
-  #closed = false;
 
   constructor(options: RedisBrokerOptions) {
     this.#options = { ...REDIS_BROKER_DEFAULTS, ...options };
-    const { commandTimeoutMs, connectTimeoutMs, reconnectStepMs, reconnectMaxDelayMs } = this.#options;
-    const common: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      connectTimeout: connectTimeoutMs,
-      retryStrategy: (times) => Math.min(times * reconnectStepMs, reconnectMaxDelayMs),
-    };
-    this.#cmd = new Redis(this.#options.url, {
-      ...common,
-      commandTimeout: commandTimeoutMs,
-      // Commands of one event-loop tick leave in one write. Redis runs the append script in ~20 µs,
-      // so client-side per-command overhead is the limit; measured +10-15% at 256 appends in flight.
-      enableAutoPipelining: this.#options.autoPipelining,
-      connectionName: `${this.#options.prefix}-cmd`,
-    }) as Client;
-    // Subscriptions are redone by hand on reconnect, so resync can wait for them (see top).
-    this.#sub = new Redis(this.#options.url, {
-      ...common,
-      autoResubscribe: false,
-      connectionName: `${this.#options.prefix}-sub`,
-    });
-    this.#cmd.defineCommand("sbAppend", { numberOfKeys: 3, lua: APPEND_LUA });
+    const o = this.#options;
+    this.#link = isClusterSpec(o.url)
+      ? new ClusterLink(clusterSeeds(o.url), o)
+      : new StandaloneLink(o.url, o);
+    this.kind = this.#link.kind;
+    this.#cmd = this.#link.cmd;
+    this.#cmd.defineCommand("sbAppend", { numberOfKeys: 4, lua: APPEND_LUA });
     this.#cmd.defineCommand("sbPosition", { numberOfKeys: 2, lua: POSITION_LUA });
-    this.#cmd.defineCommand("sbHistory", { numberOfKeys: 2, lua: HISTORY_LUA });
+    this.#cmd.defineCommand("sbHistory", { numberOfKeys: 3, lua: HISTORY_LUA });
+    this.#cmd.defineCommand("sbStore", { numberOfKeys: 1, lua: STORE_LUA });
     this.#cmd.defineCommand("sbPresenceAdd", { numberOfKeys: 2, lua: PRESENCE_ADD_LUA });
     this.#cmd.defineCommand("sbPresenceList", { numberOfKeys: 2, lua: PRESENCE_LIST_LUA });
-    // Errors surface through command rejections and ready(); an unhandled 'error' event would crash.
-    this.#cmd.on("error", () => {});
-    this.#sub.on("error", () => {});
+    const transport = this.#link.transport({
+      receive: (topic, text) => this.#fanout.receive(topic, text),
+      topics: () => this.#fanout.topics(),
+      resync: () => this.#fanout.resync(),
+    });
     this.#fanout = new Fanout(
-      this.#transport(),
+      mapped(transport),
       (channel) => this.#live(channel),
       (e) => this.#onEvent(e),
     );
-    this.#sub.on("message", (live: string, message: string) => this.#fanout.receive(live, message));
-    this.#sub.on("ready", () => void this.#resubscribe());
   }
 
   async start(onEvent: BrokerEventHandler): Promise<void> {
     this.#onEvent = onEvent;
     try {
-      await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
+      await this.#link.connect();
+      await this.#createStores();
     } catch (error) {
-      this.#cmd.disconnect();
-      this.#sub.disconnect();
+      await this.#link.close().catch(() => {});
       throw unavailable("redis", error, isRefusal);
     }
   }
 
-  async ready(): Promise<boolean> {
-    if (this.#cmd.status !== "ready" || this.#sub.status !== "ready") return false;
-    try {
-      return (await this.#cmd.ping()) === "PONG";
-    } catch {
-      return false;
-    }
+  ready(): Promise<boolean> {
+    return this.#link.ready();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
     this.#fanout.clear();
-    await Promise.allSettled([this.#cmd.quit(), this.#sub.quit()]);
-    this.#cmd.disconnect();
-    this.#sub.disconnect();
+    await this.#link.close();
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {
@@ -171,6 +147,7 @@ export class RedisBroker implements Broker {
     const body = encodeBody({ time: Date.now(), data: request.data, info: request.info, key });
     const [epoch, offset, duplicate] = await call(() =>
       this.#cmd.sbAppend(
+        this.#store(channel),
         this.#key(channel, "meta"),
         this.#key(channel, "hist"),
         this.#key(channel, `k:${key ?? ""}`),
@@ -183,6 +160,8 @@ export class RedisBroker implements Broker {
         ms(request.dedupeSeconds, 1),
         this.#live(channel),
         this.#options.trim === "exact" ? "=" : "~",
+        channel,
+        this.#link.publishCommand,
       ),
     );
     return { epoch, offset: Number(offset), duplicate: duplicate === 1 };
@@ -191,10 +170,11 @@ export class RedisBroker implements Broker {
   async position(channel: string): Promise<StreamPosition> {
     const [epoch, offset] = await call(() =>
       this.#cmd.sbPosition(
+        this.#store(channel),
         this.#key(channel, "meta"),
-        this.#key(channel, "hist"),
         newEpoch(),
         ms(this.#options.metaTtlSeconds),
+        channel,
       ),
     );
     return { epoch, offset: Number(offset) };
@@ -204,6 +184,7 @@ export class RedisBroker implements Broker {
     const { channel, since } = request;
     const [epoch, top, entries] = await call(() =>
       this.#cmd.sbHistory(
+        this.#store(channel),
         this.#key(channel, "meta"),
         this.#key(channel, "hist"),
         newEpoch(),
@@ -211,6 +192,7 @@ export class RedisBroker implements Broker {
         since?.epoch ?? "",
         String(since?.offset ?? 0),
         String(Math.max(0, Math.floor(request.limit))),
+        channel,
       ),
     );
     const position = { epoch, offset: Number(top) };
@@ -281,36 +263,33 @@ export class RedisBroker implements Broker {
     return this.#key(channel, "live");
   }
 
-  /** Live events over plain pub/sub: SUBSCRIBE on the subscriber connection, PUBLISH on the command one. */
-  #transport(): FanoutTransport {
-    return {
-      listen: async (topic) => {
-        await call(() => this.#sub.subscribe(topic));
-      },
-      // While disconnected there is nothing to undo: reconnect listens only to what is still wanted.
-      unlisten: async (topic) => {
-        if (this.#sub.status === "ready") await this.#sub.unsubscribe(topic).catch(() => {});
-      },
-      send: async (topic, text) => {
-        await call(() => this.#cmd.publish(topic, text));
-      },
-    };
+  /** The store id key of the channel's slot (redis-scripts.ts, PRELUDE). */
+  #store(channel: string): string {
+    return this.#link.storeKey(this.#key(channel, "meta"));
   }
 
-  /** On every (re)connect of the subscriber: subscribe to what is wanted, then ask for a resync. */
-  async #resubscribe(): Promise<void> {
-    const first = !this.#subEverReady;
-    this.#subEverReady = true;
-    if (first || this.#closed) return;
-    const topics = this.#fanout.topics();
-    try {
-      if (topics.length > 0) await this.#sub.subscribe(...topics);
-    } catch {
-      // The connection dropped again; the next 'ready' retries.
-      return;
+  /**
+   * Creates every store key the link has up front (a cluster: one per slot), so reads never
+   * create one; an existing key is kept (or rotated after a failover, like on any touch).
+   */
+  async #createStores(): Promise<void> {
+    const keys = this.#link.storeKeys();
+    if (keys.length <= 1) return; // a plain Redis: its one key is created on first touch
+    for (let i = 0; i < keys.length; i += this.#options.storeBatch) {
+      await Promise.all(
+        keys.slice(i, i + this.#options.storeBatch).map((k) => this.#cmd.sbStore(k, newEpoch())),
+      );
     }
-    this.#fanout.resync();
   }
+}
+
+/** The link's transport with every failure mapped (BrokerUnavailableError unless refused). */
+function mapped(transport: FanoutTransport): FanoutTransport {
+  return {
+    listen: (topic) => call(() => transport.listen(topic)),
+    unlisten: (topic) => transport.unlisten(topic),
+    send: (topic, text) => call(() => transport.send(topic, text)),
+  };
 }
 
 function parseInfo(text: string): ClientInfo | null {
