@@ -1,79 +1,30 @@
 /**
  * One connection per browser, in Chromium: several pages of ONE browser context share Web Locks
- * and BroadcastChannel like the tabs of one profile. The built client is served as ES modules
- * (as in browser.test.ts); the hub's `switchboard_connections` gauge counts real connections.
+ * and BroadcastChannel like the tabs of one profile (the page: helpers/tab-page.ts); the hub's
+ * `switchboard_connections` gauge counts real connections.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { dirname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
 import type { RunningHub } from "@switchboard/hub";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { httpHistory, hub, removeTempDirs, waitFor } from "./helpers/hub.js";
+import { serveTabPage, type TabRecord } from "./helpers/tab-page.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const skip = !existsSync(CHROMIUM) && process.env.CI !== "true";
-const packages = join(dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** What each tab records: every publication event of the channel, and its role. */
-interface TabRecord {
-  events: Array<{ type: string; offset: number | null; text: string; pending: boolean }>;
-  roles: string[];
-  errors: string[];
-}
-
-function page(hubUrl: string): string {
-  return `<!doctype html><meta charset="utf-8"><title>tab</title>
-<script>
-// ?timers=stopped: no timer or animation frame of this page ever fires — the limit of what
-// Chromium does to a hidden tab (setTimeout at most once a second, later once a minute; no rAF).
-if (new URLSearchParams(location.search).get("timers") === "stopped") {
-  window.setTimeout = window.setInterval = window.requestAnimationFrame = () => 0;
-}
-</script>
-<script type="importmap">{"imports":{"@switchboard/protocol":"/protocol/index.js"}}</script>
-<script type="module">
-import { getSharedClient } from "/client/index.js";
-const params = new URLSearchParams(location.search);
-const client = getSharedClient({ urls: ${JSON.stringify(hubUrl)}, name: "tabs-test", tabs: params.get("tabs") !== "off" });
-const record = (window.record = { events: [], roles: [client.tabRole], errors: [] });
-client.on("tab", (e) => record.roles.push(e.role));
-const sub = client.subscribe(params.get("channel"));
-for (const type of ["publication", "confirmed", "failed"])
-  sub.on(type, (m) => record.events.push({ type, offset: m.offset ?? null, text: m.data.text, pending: m.pending }));
-window.client = client;
-window.publish = (text) => client.publish(sub.channel, { text }).catch((e) => { record.errors.push(String(e)); });
-</script>`;
-}
 
 const title = skip ? `tabs (skipped: ${CHROMIUM} is missing; never skipped in CI)` : "tabs";
 
 describe.skipIf(skip)(title, () => {
   let running: RunningHub;
-  let server: Server;
+  let served: { base: string; close(): Promise<void> } | undefined;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
     running = await hub();
-    server = createServer((req, res) => {
-      const url = req.url ?? "/";
-      if (url === "/" || url.startsWith("/?")) {
-        res.writeHead(200, { "content-type": "text/html" }).end(page(running.url));
-        return;
-      }
-      const match = /^\/(client|protocol)\/([\w./-]+\.js)$/.exec(url);
-      const file = match ? normalize(join(packages, match[1] as string, "dist", match[2] as string)) : "";
-      if (!match || !file.startsWith(packages) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(file));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    served = await serveTabPage(running.url);
+    base = served.base;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
@@ -81,7 +32,7 @@ describe.skipIf(skip)(title, () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await served?.close();
     await running?.close();
     removeTempDirs();
   });
@@ -111,8 +62,13 @@ describe.skipIf(skip)(title, () => {
         throw e;
       });
       await tab.goto(`${base}?channel=${encodeURIComponent(channel)}${query}`);
-      await tab.waitForFunction(
-        () => (window as unknown as { client: { state: string } }).client.state === "connected",
+      // Polled from here: waitForFunction polls with the page's animation frames (stopped in some tabs).
+      await pollUntil(
+        () =>
+          tab.evaluate(
+            () => (window as unknown as { client?: { state: string } }).client?.state === "connected",
+          ),
+        "the tab to connect",
       );
       tabs.push(tab);
     }
