@@ -14,3 +14,4 @@ export { type ConnectionView, useConnectionState } from "./use-connection-state.
 export { type PresenceView, usePresence } from "./use-presence.js";
 export { type Publish, usePublish } from "./use-publish.js";
 export { type AttachSubscription, type UseSubscriptionOptions, useSubscription } from "./use-subscription.js";
+export { useTabRole } from "./use-tab-role.js";

@@ -18,6 +18,7 @@ import {
   useConnectionState,
   usePresence,
   usePublish,
+  useTabRole,
 } from "../src/index.js";
 
 const API_KEY = "react-test-key";
@@ -241,6 +242,16 @@ describe("@switchboard/react hooks over a real hub", () => {
     c.close();
     await waitFor(() => expect(result.current.conn.state).toBe("disconnected"));
     expect(result.current.conn.wasConnected).toBe(true);
+  });
+
+  it("useTabRole: off where the page cannot share a connection across tabs (no Web Locks here)", async () => {
+    const c = client("tab-role");
+    const { result } = renderHook(() => ({ role: useTabRole(), conn: useConnectionState() }), {
+      wrapper: wrapper(c, true),
+    });
+    await waitFor(() => expect(result.current.conn.state).toBe("connected"));
+    expect(result.current.role).toBe("off");
+    expect(c.tabRole).toBe("off");
   });
 
   it("useClient without a provider throws a clear error", () => {
