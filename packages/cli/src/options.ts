@@ -15,8 +15,11 @@ export function parsePositiveInt(value: string): number {
 
 /** `sqlite` is the embedded broker; `memory`, its former name, still works. */
 export function parseBroker(value: string): string {
-  if (value === "sqlite" || value === "memory" || /^(redis|rediss|nats):\/\/[^/]+/.test(value)) return value;
-  throw new InvalidArgumentError("expected sqlite (or memory), redis://HOST:PORT or nats://HOST:PORT");
+  if (value === "sqlite" || value === "memory" || /^(redis|rediss|redis\+cluster|nats):\/\/[^/]+/.test(value))
+    return value;
+  throw new InvalidArgumentError(
+    "expected sqlite (or memory), redis://HOST:PORT, redis+cluster://HOST:PORT[,HOST:PORT…] or nats://HOST:PORT",
+  );
 }
 
 /** Both engines accept this set (NATS: it becomes a subject token and part of stream names). */

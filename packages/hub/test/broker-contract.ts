@@ -27,6 +27,8 @@ import {
 export interface BrokerFixture {
   broker: Broker;
   restart?: () => Promise<Broker>;
+  /** Rows / keys / messages the fixture's store holds now (for "reads leave no state"). */
+  countState?: () => Promise<number>;
   cleanup: () => Promise<void>;
 }
 

@@ -47,7 +47,7 @@ export async function runBench(options: BenchCommandOptions): Promise<void> {
   }
   if (options.writeDocs || options.workload || options.server)
     throw new UsageError("--workload, --server and --write-docs need --peers");
-  if (options.nodes > 1 && !/^(redis|rediss|nats):/.test(options.broker))
+  if (options.nodes > 1 && !/^(redis|rediss|redis\+cluster|nats):/.test(options.broker))
     throw new UsageError("--nodes: more than one hub needs --broker redis://HOST:PORT or nats://HOST:PORT");
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const where = options.nodes > 1 ? `split over ${options.nodes} hubs, publisher on the first` : "one hub";

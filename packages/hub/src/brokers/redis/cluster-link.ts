@@ -14,6 +14,7 @@
  * hub gets `resync` then and once more `resyncSettleMs` later (a publication that slipped between
  * the first re-check and the subscription is caught by the second).
  */
+/// <reference path="./cluster-key-slot.d.ts" />
 import calculateSlot from "cluster-key-slot";
 import { Cluster } from "ioredis";
 import type { FanoutTransport } from "../shared/fanout.js";
