@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useState } from "react";
 import { type HostConfig, REMOTE_NAMES, type RemoteName } from "./config.js";
 import { cleanDisplayName, saveDisplayName } from "./display-name.js";
-import { ChannelField, isValidChannel, NameField } from "./header-fields.js";
+import { ChannelField, isValidChannel, NameField, TabRoleField } from "./header-fields.js";
 import { RemoteSlot, type SlotStatus } from "./remote-slot.js";
 
 export const DEFAULT_CHANNEL = "chat:general";
@@ -54,6 +54,7 @@ export function App({ config, initialName, configProblem }: AppProps) {
         <div className="sb-controls">
           <NameField value={name} onCommit={commitName} clean={cleanDisplayName} />
           <ChannelField value={channel} onCommit={commitChannel} />
+          <TabRoleField />
         </div>
       </header>
       <main className="sb-main">

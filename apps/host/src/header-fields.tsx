@@ -1,4 +1,5 @@
-import { type KeyboardEvent, useEffect, useState } from "react";
+import { getSharedClient, type TabRole } from "@switchboard/client";
+import { type KeyboardEvent, useEffect, useMemo, useState } from "react";
 
 export const KNOWN_CHANNELS = ["chat:general", "chat:random", "chat:help"] as const;
 const CHANNEL_PATTERN = /^[A-Za-z0-9_.:@#/=-]{1,255}$/;
@@ -72,5 +73,37 @@ export function ChannelField(props: FieldProps) {
         ))}
       </datalist>
     </label>
+  );
+}
+
+const TAB_ROLE_TEXT: Readonly<Record<TabRole, string>> = {
+  holder: "held by this tab",
+  rider: "shared from another tab",
+  electing: "choosing a tab…",
+  off: "this tab's own",
+};
+
+/** Whether this tab holds the browser's one hub connection or rides another tab's (docs/client.md, "Tabs"). */
+export function TabRoleField() {
+  // The bootstrap creates the page's client before the first render; none when the config is broken.
+  const client = useMemo(() => {
+    try {
+      return getSharedClient();
+    } catch {
+      return undefined;
+    }
+  }, []);
+  const [role, setRole] = useState<TabRole | undefined>(client?.tabRole);
+  useEffect(() => {
+    if (!client) return;
+    setRole(client.tabRole);
+    return client.on("tab", (event) => setRole(event.role));
+  }, [client]);
+  if (role === undefined) return null;
+  return (
+    <div className="sb-field" data-tab-role={role}>
+      Connection
+      <output className="sb-tab-role">{TAB_ROLE_TEXT[role]}</output>
+    </div>
   );
 }
