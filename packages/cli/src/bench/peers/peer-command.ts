@@ -8,16 +8,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../../usage-error.js";
+import { PEER_DEFAULTS, type PeerSizes } from "./peer-sizes.js";
 import { chart, type SummaryRow, summarize, table } from "./report.js";
 import { SERVERS, type ServerName, TARGETS } from "./targets.js";
-import {
-  PEER_DEFAULTS,
-  type PeerSizes,
-  type RunResult,
-  runWorkload,
-  WORKLOADS,
-  type WorkloadName,
-} from "./workloads.js";
+import { type RunResult, runWorkload, WORKLOADS, type WorkloadName } from "./workloads.js";
 
 export interface PeerCommandOptions {
   workload?: string;
@@ -45,6 +39,7 @@ export async function runPeers(options: PeerCommandOptions): Promise<void> {
   const workloads = pick<WorkloadName>(options.workload, WORKLOADS, "--workload");
   const servers = pick<ServerName>(options.server, SERVERS, "--server");
   const sizes: PeerSizes = { ...PEER_DEFAULTS, ...options.sizes };
+  const loadAtStart = loadavg().map((n) => Number(n.toFixed(2)));
   const progress = new Progress(workloads.length * servers.length * options.runs);
   const results: RunResult[] = [];
   for (const workload of workloads)
@@ -60,7 +55,7 @@ export async function runPeers(options: PeerCommandOptions): Promise<void> {
       }
   progress.done();
   const summary = summarize(results);
-  const machine = describeMachine();
+  const machine = { ...describeMachine(), loadAverageAtStart: loadAtStart };
   const command = `switchboard bench ${process.argv.slice(3).join(" ")}`.trim();
   if (options.json)
     process.stdout.write(`${JSON.stringify({ machine, command, sizes, summary, results }, null, 2)}\n`);
@@ -83,7 +78,7 @@ function describeMachine() {
 
 function writeDocs(
   summary: SummaryRow[],
-  machine: ReturnType<typeof describeMachine>,
+  machine: ReturnType<typeof describeMachine> & { loadAverageAtStart: number[] },
   command: string,
   sizes: PeerSizes,
 ): void {
@@ -93,7 +88,7 @@ function writeDocs(
   const section = [
     BEGIN,
     "",
-    `Generated ${machine.date.slice(0, 16).replace("T", " ")} UTC on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; load average at the end ${machine.loadAverage.join(", ")}.`,
+    `Generated ${machine.date.slice(0, 16).replace("T", " ")} UTC on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; load average (1, 5, 15 min) ${machine.loadAverageAtStart.join(", ")} at the start, ${machine.loadAverage.join(", ")} at the end.`,
     "",
     "```sh",
     `node packages/cli/dist/main.js ${command.replace(/^switchboard /, "")}`,

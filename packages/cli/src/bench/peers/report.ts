@@ -1,7 +1,8 @@
 /** Medians over runs, the stdout table, and the generated section of docs/benchmarks.md. */
 
+import type { FigureName, Figures } from "./peer-sizes.js";
 import type { ServerName } from "./targets.js";
-import { FIGURES, type FigureName, type Figures, type RunResult, type WorkloadName } from "./workloads.js";
+import { FIGURES, type RunResult, type WorkloadName } from "./workloads.js";
 
 export interface SummaryRow extends Partial<Figures> {
   workload: WorkloadName;
@@ -68,6 +69,7 @@ const COLUMNS: { head: string; cell: (r: SummaryRow) => string }[] = [
         ? ""
         : `${fmt(r.cpuMicrosPerCopy, 2)} (${fmt(r.userMicrosPerCopy, 2)} + ${fmt(r.systemMicrosPerCopy, 2)})`,
   },
+  { head: "load gen CPU %", cell: (r) => fmt(r.loadGeneratorCpuPercent, 0) },
   {
     head: "KiB/conn (RSS, heap)",
     cell: (r) =>
