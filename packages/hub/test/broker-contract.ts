@@ -462,6 +462,61 @@ export function brokerContract(name: string, make: () => Promise<BrokerFixture>)
       });
     });
 
+    describe("reads leave no state", () => {
+      it("keeps the store's row / key count after 10,000 reads of random names", async ({ skip }) => {
+        const own = await make();
+        const b = own.broker;
+        try {
+          if (!own.countState) return skip("this fixture cannot count its store");
+          await b.start(() => {});
+          // A store id may be created once per store (a plain Redis: on first touch); not per read.
+          await b.position(channelName("warm-up"));
+          const before = await own.countState();
+          const names = Array.from({ length: 10_000 }, (_, i) => channelName(`read-${i}`));
+          for (let i = 0; i < names.length; i += 250) {
+            await Promise.all(
+              names.slice(i, i + 250).map(async (ch, j) => {
+                if (j % 4 === 0) await b.position(ch);
+                else if (j % 4 === 1) await b.history({ channel: ch, limit: 10, history: HISTORY });
+                else if (j % 4 === 2)
+                  await b.history({
+                    channel: ch,
+                    since: { epoch: "old", offset: 3 },
+                    limit: 10,
+                    history: HISTORY,
+                  });
+                else await b.presenceList(ch);
+              }),
+            );
+          }
+          for (const ch of names.slice(0, 100)) {
+            await b.subscribe(ch);
+            await b.unsubscribe(ch);
+          }
+          expect(await own.countState()).toBe(before);
+        } finally {
+          await b.close();
+          await own.cleanup();
+        }
+      }, 120_000);
+
+      it("keeps a never-published channel's epoch through its first publication", async () => {
+        const ch = channelName("genesis");
+        const early = await broker.position(ch);
+        expect(early.offset).toBe(0);
+        const fromNothing = await broker.history({ channel: ch, since: early, limit: 10, history: HISTORY });
+        expect(fromNothing).toEqual({ ...early, publications: [], complete: true });
+        const first = await broker.append(request(ch, "first"));
+        expect(first).toEqual({ epoch: early.epoch, offset: 1, duplicate: false });
+        // The subscriber's position from before the first publication still continues: recovered.
+        const recovered = await broker.history({ channel: ch, since: early, limit: 10, history: HISTORY });
+        expect(recovered.complete).toBe(true);
+        expect(recovered.publications.map((p) => p.data)).toEqual(["first"]);
+        // Distinct channels get distinct genesis epochs.
+        expect((await broker.position(channelName("genesis-other"))).epoch).not.toBe(early.epoch);
+      });
+    });
+
     describe("lifecycle", () => {
       const fixtures: BrokerFixture[] = [];
       const brokers: Broker[] = [];

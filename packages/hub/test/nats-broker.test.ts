@@ -24,6 +24,7 @@ if (sharedUp) {
     return {
       broker: new NatsBroker({ servers: SHARED_URL, prefix }),
       restart: async () => new NatsBroker({ servers: SHARED_URL, prefix }),
+      countState: () => natsMessages(prefix),
       cleanup: () => dropPrefix(SHARED_URL, prefix),
     };
   });
@@ -178,4 +179,18 @@ if (ownServer) {
       );
     });
   });
+}
+
+/** Messages in the prefix's history stream and buckets (what reads must not add to). */
+async function natsMessages(prefix: string): Promise<number> {
+  const nc = await connect({ servers: SHARED_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    let total = 0;
+    for (const stream of [`${prefix}_history`, `KV_${prefix}_presence`, `KV_${prefix}_dedupe`])
+      total += (await jsm.streams.info(stream)).state.messages;
+    return total;
+  } finally {
+    await nc.close();
+  }
 }

@@ -21,6 +21,7 @@ if (sharedUp) {
     return {
       broker: new RedisBroker({ url: SHARED_URL, prefix }),
       restart: async () => new RedisBroker({ url: SHARED_URL, prefix }),
+      countState: () => countKeys(SHARED_URL, prefix),
       cleanup: () => dropPrefix(SHARED_URL, prefix),
     };
   });
@@ -106,3 +107,21 @@ if (ownServer)
     broker: (url, options) => new RedisBroker({ url, prefix: "sbt", ...options }),
     keepsData: false, // redis-server runs with --save "" --appendonly no: a restart comes back empty
   });
+
+/** Keys of the prefix (SCAN): what reads must not add to. */
+async function countKeys(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    let total = 0;
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      total += keys.length;
+    } while (cursor !== "0");
+    return total;
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -34,6 +34,15 @@ brokerContract("sqlite", async () => {
   return {
     broker: new SqliteBroker({ path }),
     restart: async () => new SqliteBroker({ path }),
+    countState: async () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+        return count("store") + count("channels") + count("publications") + count("idempotency");
+      } finally {
+        db.close();
+      }
+    },
     cleanup: () => rm(folder, { recursive: true, force: true }),
   };
 });

@@ -30,7 +30,7 @@ import {
   type HistoryRequest,
   type HistoryResult,
 } from "../broker.js";
-import { newEpoch } from "../shared/epoch.js";
+import { genesisEpoch, genesisPeriod } from "../shared/epoch.js";
 import { Fanout, type FanoutTransport } from "../shared/fanout.js";
 import { historyWindow, settleHistory } from "../shared/history-window.js";
 import { decodeBody, encodeBody } from "../shared/publication-body.js";
@@ -185,7 +185,7 @@ export class NatsBroker implements Broker {
     let msgID = baseId;
     let tail = this.#tails.get(channel) ?? (await readTail(s, this.#names.stream, subject));
     for (let attempt = 0; attempt < this.#o.appendAttempts; attempt++) {
-      const epoch = tail?.epoch ?? newEpoch();
+      const epoch = tail?.epoch ?? this.#genesis(s, channel);
       const offset = (tail?.offset ?? 0) + 1;
       const prev = tail?.seq ?? 0;
       let ack: PubAck;
@@ -231,23 +231,17 @@ export class NatsBroker implements Broker {
     return decoded ? { ...decoded, body: undefined } : null;
   }
 
-  /** The channel's tail, writing the genesis record (a new epoch) when it has none. */
+  /**
+   * The channel's tail; for a channel with no message (never published, or every message aged
+   * out) its genesis epoch at offset 0, writing nothing — the first append keeps that epoch.
+   */
   async #touch(s: NatsSession, channel: string): Promise<Tail> {
-    const subject = this.#names.history(channel);
-    for (;;) {
-      const tail = await readTail(s, this.#names.stream, subject);
-      if (tail) return this.#remember(channel, tail);
-      const epoch = newEpoch();
-      try {
-        const ack = await s.js.publish(subject, undefined, {
-          headers: this.#headers(epoch, 0, 0),
-          expect: { lastSubjectSequence: 0 },
-        });
-        return this.#remember(channel, { epoch, offset: 0, seq: ack.seq });
-      } catch (error) {
-        if (!isConflict(error)) throw error; // another node created it first: read theirs
-      }
-    }
+    const tail = await readTail(s, this.#names.stream, this.#names.history(channel));
+    return tail ? this.#remember(channel, tail) : { epoch: this.#genesis(s, channel), offset: 0, seq: 0 };
+  }
+
+  #genesis(s: NatsSession, channel: string): string {
+    return genesisEpoch(s.storeId, genesisPeriod(Date.now(), this.#o.metaTtlSeconds), channel);
   }
 
   /** Caches the newest tail seen (a hint only: the server's sequence check decides), bounded. */

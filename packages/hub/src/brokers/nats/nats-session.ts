@@ -12,6 +12,8 @@ import type { NatsNames } from "./nats-layout.js";
 interface Buckets {
   presence: KV;
   dedupe: KV;
+  /** The history stream's creation time: the store id (a recreated stream is a new store). */
+  storeId: string;
 }
 
 export class NatsSession {
@@ -66,6 +68,11 @@ export class NatsSession {
 
   get dedupe(): KV {
     return this.#buckets.dedupe;
+  }
+
+  /** Store id for genesis epochs (shared/epoch.ts): changes when the history stream is recreated. */
+  get storeId(): string {
+    return this.#buckets.storeId;
   }
 
   /** A round trip within the request timeout. */
@@ -128,14 +135,15 @@ async function provision(
     duplicate_window: nanos(windowSeconds * 1000),
     num_replicas: o.replicas,
   };
+  let info: { created: string };
   try {
-    await jsm.streams.add(config);
+    info = await jsm.streams.add(config);
   } catch {
-    await jsm.streams.update(names.stream, config); // exists with other settings
+    info = await jsm.streams.update(names.stream, config); // exists with other settings
   }
   const kvm = new Kvm(js);
   const opts = { history: 1, replicas: o.replicas };
   const presence = await kvm.create(names.presenceBucket, { ...opts, ttl: o.presenceMaxTtlSeconds * 1000 });
   const dedupe = await kvm.create(names.dedupeBucket, { ...opts, ttl: windowSeconds * 1000 });
-  return { presence, dedupe };
+  return { presence, dedupe, storeId: `${names.stream}@${info.created}` };
 }

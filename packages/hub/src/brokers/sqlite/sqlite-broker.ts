@@ -32,6 +32,13 @@ export const SQLITE_BROKER_DEFAULTS = {
   sweepIntervalMs: 30_000,
   /** Idempotency records deleted per statement; a sweep runs one statement per loop turn. */
   sweepChunk: 5_000,
+  /**
+   * How long a channel's state outlives its history without appends before it is deleted; also
+   * the genesis-epoch period (shared/epoch.ts). 0 = never.
+   */
+  idleSeconds: 30 * 24 * 3600,
+  /** Idle channels deleted per transaction. */
+  idleChunk: 500,
 } as const;
 
 export interface SqliteBrokerOptions {
@@ -42,6 +49,7 @@ export interface SqliteBrokerOptions {
   batchAppends?: boolean;
   busyTimeoutMs?: number;
   sweepIntervalMs?: number;
+  idleSeconds?: number;
 }
 
 interface Pending {
@@ -75,7 +83,11 @@ export class SqliteBroker implements Broker {
     const { path, maxBytes, busyTimeoutMs } = this.options;
     try {
       if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
-      this.store = new SqliteStore(path, { busyTimeoutMs, ...(maxBytes !== undefined ? { maxBytes } : {}) });
+      this.store = new SqliteStore(path, {
+        busyTimeoutMs,
+        idleMs: this.options.idleSeconds * 1000,
+        ...(maxBytes !== undefined ? { maxBytes } : {}),
+      });
     } catch (error) {
       throw unavailable(error);
     }
@@ -246,6 +258,19 @@ export class SqliteBroker implements Broker {
     const now = Date.now();
     this.presence.sweep(now);
     this.sweepKeys(now);
+    this.sweepIdle(now);
+  }
+
+  /** Deletes idle channels a chunk per loop turn (like sweepKeys). */
+  private sweepIdle(now: number): void {
+    if (this.closed || !this.store) return;
+    let deleted: number;
+    try {
+      deleted = this.store.sweepIdle(now, SQLITE_BROKER_DEFAULTS.idleChunk);
+    } catch {
+      return; // the next sweep retries
+    }
+    if (deleted === SQLITE_BROKER_DEFAULTS.idleChunk) setImmediate(() => this.sweepIdle(now));
   }
 
   /** Deletes expired idempotency records a chunk per loop turn, so a large backlog never blocks the loop. */

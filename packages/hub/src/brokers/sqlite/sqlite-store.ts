@@ -6,19 +6,23 @@
 import type { ClientInfo, Json, Publication, StreamPosition } from "@switchboard/protocol";
 import Database from "better-sqlite3";
 import type { HistoryPolicy, HistoryRequest, HistoryResult } from "../broker.js";
-import { newEpoch } from "../shared/epoch.js";
+import { genesisEpoch, genesisPeriod, newEpoch } from "../shared/epoch.js";
 import { historyWindow, settleHistory } from "../shared/history-window.js";
 
 /** Bumped when the schema changes, so an old binary refuses a newer file instead of corrupting it. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 // "offset" is an SQL keyword, hence the quotes. publications keeps the rowid table layout (not
 // WITHOUT ROWID): rows carry whole payloads, which SQLite advises against clustering in the key.
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS store (
+  id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS channels (
   channel TEXT PRIMARY KEY,
   epoch TEXT NOT NULL,
-  top INTEGER NOT NULL
+  top INTEGER NOT NULL,
+  expires INTEGER
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS publications (
   channel TEXT NOT NULL,
@@ -38,7 +42,11 @@ CREATE TABLE IF NOT EXISTS idempotency (
   PRIMARY KEY (channel, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_expires ON idempotency (expires);
+CREATE INDEX IF NOT EXISTS channels_expires ON channels (expires);
 `;
+
+/** Schema 1 → 2: channels get `expires` (idle cleanup); existing ones count as touched now. */
+const MIGRATE_1_TO_2 = "ALTER TABLE channels ADD COLUMN expires INTEGER";
 
 /** One append, already serialized (serialization errors belong to the caller, not the batch). */
 export interface AppendItem {
@@ -84,7 +92,12 @@ export class SqliteStore {
   private readonly appendTx: (items: AppendItem[], now: number) => AppendOutcome[];
   private readonly historyTx: (request: HistoryRequest, now: number) => HistoryResult;
 
-  constructor(path: string, options: { maxBytes?: number; busyTimeoutMs: number }) {
+  /** The store id: created once per database file, so a new file never repeats a genesis epoch. */
+  readonly storeId: string;
+  private readonly idleMs: number;
+
+  constructor(path: string, options: { maxBytes?: number; busyTimeoutMs: number; idleMs: number }) {
+    this.idleMs = options.idleMs;
     this.db = new Database(path, { timeout: options.busyTimeoutMs });
     try {
       // WAL + NORMAL: a commit is in the OS page cache before append resolves, which survives a
@@ -95,6 +108,10 @@ export class SqliteStore {
       const version = this.db.pragma("user_version", { simple: true }) as number;
       if (version > SCHEMA_VERSION)
         throw new Error(`${path}: schema version ${version} is newer than ${SCHEMA_VERSION}`);
+      if (version === 1) {
+        this.db.exec(MIGRATE_1_TO_2);
+        this.db.prepare("UPDATE channels SET expires = ?").run(Date.now() + options.idleMs);
+      }
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       if (options.maxBytes !== undefined) {
@@ -106,12 +123,23 @@ export class SqliteStore {
       throw error;
     }
     const db = this.db;
+    const stored = db.prepare<[], string>("SELECT id FROM store LIMIT 1").pluck().get();
+    this.storeId = stored ?? newEpoch();
+    if (stored === undefined) db.prepare("INSERT INTO store (id) VALUES (?)").run(this.storeId);
     this.stmt = {
       channel: db.prepare<[string], ChannelRow>("SELECT epoch, top FROM channels WHERE channel = ?"),
       createChannel: db.prepare<[string, string]>(
         "INSERT INTO channels (channel, epoch, top) VALUES (?, ?, 0) ON CONFLICT (channel) DO NOTHING",
       ),
-      setTop: db.prepare<[number, string]>("UPDATE channels SET top = ? WHERE channel = ?"),
+      setTop: db.prepare<[number, number | null, string]>(
+        "UPDATE channels SET top = ?, expires = ? WHERE channel = ?",
+      ),
+      idleChannels: db
+        .prepare<[number, number], string>("SELECT channel FROM channels WHERE expires <= ? LIMIT ?")
+        .pluck(),
+      dropChannel: db.prepare<[string]>("DELETE FROM channels WHERE channel = ?"),
+      dropPublications: db.prepare<[string]>("DELETE FROM publications WHERE channel = ?"),
+      dropKeys: db.prepare<[string]>("DELETE FROM idempotency WHERE channel = ?"),
       insert: db.prepare<[string, number, string, string | null, number, string | null]>(
         'INSERT INTO publications (channel, "offset", data, info, time, key) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -159,8 +187,9 @@ export class SqliteStore {
     return this.appendTx(items, now);
   }
 
-  position(channel: string): StreamPosition {
-    const row = this.ensureChannel(channel);
+  /** Reads write nothing: a channel without a row reports its genesis epoch and offset 0. */
+  position(channel: string, now = Date.now()): StreamPosition {
+    const row = this.lookChannel(channel, now);
     return { epoch: row.epoch, offset: row.top };
   }
 
@@ -174,11 +203,39 @@ export class SqliteStore {
     return this.stmt.sweepKeys.run(now, max).changes;
   }
 
-  private ensureChannel(channel: string): ChannelRow {
+  /**
+   * Deletes up to `max` channels idle past their `expires` (their history has expired and a whole
+   * idle lifetime has passed since the last append), with their rows; returns how many.
+   */
+  sweepIdle(now: number, max: number): number {
+    const idle = this.stmt.idleChannels.all(now, max);
+    if (idle.length === 0) return 0;
+    this.db
+      .transaction(() => {
+        for (const channel of idle) {
+          this.stmt.dropPublications.run(channel);
+          this.stmt.dropKeys.run(channel);
+          this.stmt.dropChannel.run(channel);
+        }
+      })
+      .immediate();
+    return idle.length;
+  }
+
+  private lookChannel(channel: string, now: number): ChannelRow {
+    return (
+      this.stmt.channel.get(channel) ?? {
+        epoch: genesisEpoch(this.storeId, genesisPeriod(now, this.idleMs / 1000), channel),
+        top: 0,
+      }
+    );
+  }
+
+  private ensureChannel(channel: string, now: number): ChannelRow {
     const row = this.stmt.channel.get(channel);
     if (row) return row;
     // DO NOTHING + re-read: if another connection created it meanwhile, its epoch wins.
-    this.stmt.createChannel.run(channel, newEpoch());
+    this.stmt.createChannel.run(channel, this.lookChannel(channel, now).epoch);
     return this.stmt.channel.get(channel)!;
   }
 
@@ -196,7 +253,7 @@ export class SqliteStore {
       }
       let state = touched.get(item.channel);
       if (!state) {
-        state = { ...this.ensureChannel(item.channel), history: item.history };
+        state = { ...this.ensureChannel(item.channel, now), history: item.history };
         touched.set(item.channel, state);
       }
       state.top += 1;
@@ -208,7 +265,10 @@ export class SqliteStore {
       outcomes.push({ epoch: state.epoch, offset: state.top, duplicate: false });
     }
     for (const [channel, state] of touched) {
-      this.stmt.setTop.run(state.top, channel);
+      // No time limit on history → never idle-cleaned; else after the history and one idle lifetime.
+      const ttlMs = state.history.ttlSeconds * 1000;
+      const expires = ttlMs > 0 && this.idleMs > 0 ? now + Math.max(ttlMs, this.idleMs) : null;
+      this.stmt.setTop.run(state.top, expires, channel);
       this.stmt.trim.run(channel, this.floor(channel, state.top, state.history, now));
     }
     return outcomes;
@@ -229,7 +289,7 @@ export class SqliteStore {
   }
 
   private readHistory(request: HistoryRequest, now: number): HistoryResult {
-    const { epoch, top } = this.ensureChannel(request.channel);
+    const { epoch, top } = this.lookChannel(request.channel, now);
     const position = { epoch, offset: top };
     const window = historyWindow(position, request);
     const rows =
