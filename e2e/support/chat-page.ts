@@ -33,10 +33,14 @@ export interface OpenOptions {
   initScript?: string;
   /** Wait until the compose box is usable (sender mounted and connected). Default true. */
   waitForSender?: boolean;
+  /** Open as another tab of this context (one profile: the tabs share one hub connection). */
+  context?: BrowserContext;
 }
 
 export async function openChat(browser: Browser, url: string, options: OpenOptions = {}): Promise<ChatPage> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+  const context =
+    options.context ??
+    (await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } }));
   // Fail with the locator's name, not a bare test timeout.
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
@@ -77,6 +81,6 @@ export async function openChat(browser: Browser, url: string, options: OpenOptio
     },
     countInLog: (text) => log.getByText(text, { exact: true }).count(),
     connectionText: async () => (await page.locator(".sb-rx-badge").textContent()) ?? "",
-    close: () => context.close(),
+    close: () => (options.context ? page.close() : context.close()),
   };
 }
