@@ -20,6 +20,24 @@ function containerName(name) {
 }
 
 /**
+ * MF DTS for a remote: the build compiles the exposed modules' declarations and zips them next to
+ * remoteEntry.js (dist/@mf-types.zip + @mf-types.d.ts, listed in mf-manifest.json), where hosts
+ * download them (docs/federation.md, "Types").
+ */
+function remoteTypes(dir) {
+  return {
+    generateTypes: {
+      // Not tsconfig.json: its incremental build info (shared with `tsc -b`) made the DTS compile
+      // skip declarations it thought current, and the zip then held only .d.ts.map files.
+      tsConfigPath: path.resolve(dir, "tsconfig.mf-types.json"),
+      abortOnError: true,
+    },
+    consumeTypes: false,
+    displayErrorInTerminal: true,
+  };
+}
+
+/**
  * @param {{ dir: string, name: string, federation: object, html: object }} app
  * @returns {import("webpack").Configuration}
  */
@@ -74,7 +92,7 @@ function appConfig({ dir, name, federation, html }) {
         // 'loaded-first': the host never fetches a remote's entry just to compare shared versions,
         // so a remote that is down cannot stop the host from starting (federation runtime error RUNTIME-003).
         shareStrategy: "loaded-first",
-        dts: false,
+        dts: federation.exposes ? remoteTypes(dir) : false,
         ...federation,
       }),
       new HtmlWebpackPlugin(html),

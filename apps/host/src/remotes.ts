@@ -10,6 +10,8 @@ import {
   registerRemotes,
 } from "@module-federation/enhanced/runtime";
 import { switchboardContainers } from "@switchboard/client/federation";
+import type { ReceiverProps } from "receiver/receiver";
+import type { SenderProps } from "sender/sender";
 import type { RemoteName } from "./config.js";
 import {
   diagnoseEntry,
@@ -19,7 +21,13 @@ import {
   pinEntry,
 } from "./entry-integrity.js";
 
-export type RemoteModule = SwitchboardMountable<SwitchboardSenderProps & SwitchboardReceiverProps>;
+/** What the host needs of either remote (their types come through MF DTS, docs/federation.md). */
+export interface RemoteModule {
+  mount(
+    element: HTMLElement,
+    props?: SenderProps & ReceiverProps,
+  ): (() => void) & { update?: (props: SenderProps & ReceiverProps) => void };
+}
 
 /** Beyond this a hanging origin counts as down (the page must say so within 10 s). */
 export const LOAD_TIMEOUT_MS = 7_000;

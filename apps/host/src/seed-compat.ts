@@ -3,17 +3,20 @@
  * `import("sender").then(({ sendMessage }) => sendMessage("Hello, receiver!"))`. Exposed on
  * `window.switchboard` for the console and the browser tests.
  */
+import type { NoticeInput } from "receiver/receiver";
+import type { OutgoingMessage, SendOptions } from "sender/sender";
+
 export function sayHello(): Promise<{ epoch: string; offset: number }> {
   return import("sender").then(({ sendMessage }) => sendMessage("Hello, receiver!"));
 }
 
 export function sendMessage(
-  message: string | { [key: string]: unknown },
-  options?: { channel?: string; author?: string },
+  message: OutgoingMessage,
+  options?: Pick<SendOptions, "channel" | "author">,
 ): Promise<{ epoch: string; offset: number }> {
   return import("sender").then((sender) => sender.sendMessage(message, options));
 }
 
-export function displayMessage(message: string | { text: string; author?: string }): Promise<void> {
+export function displayMessage(message: NoticeInput): Promise<void> {
   return import("receiver").then((receiver) => receiver.displayMessage(message));
 }
