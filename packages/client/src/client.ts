@@ -236,7 +236,7 @@ class SwitchboardClient implements Client {
       historyPageLimit: clientDefaults.gapPageLimit,
       locks: shared.locks,
       // The one real connection, made only in the holding tab.
-      createUpstream: () => createClient({ ...options, tabs: false }),
+      createUpstream: () => createClient({ ...options, tabs: false, autoConnect: true }),
       onRole: (role) => this.events.emit("tab", { role }),
     });
   }
