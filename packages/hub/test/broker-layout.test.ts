@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 const src = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
 const ENGINES = {
   sqlite: /^better-sqlite3$/,
-  redis: /^ioredis$/,
+  redis: /^(ioredis|cluster-key-slot)$/,
   nats: /^@nats-io\//,
 } as const;
 

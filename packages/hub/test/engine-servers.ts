@@ -51,14 +51,19 @@ export class EngineProcess {
     private readonly binary: string,
   ) {}
 
-  static async redis(): Promise<EngineProcess> {
+  /** A Redis without persistence; with `replicaOf` (a port), an async replica of that server. */
+  static async redis(replicaOf?: number): Promise<EngineProcess> {
     const port = await freePort();
     const dir = await mkdtemp(join(tmpdir(), "sb-redis-"));
+    const replica = replicaOf === undefined ? [] : ["--replicaof", "127.0.0.1", String(replicaOf)];
     // No persistence: a restart comes back empty, like a Redis that lost its data.
     return new EngineProcess(
       port,
       dir,
-      () => ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+      () => [
+        ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+        ...replica,
+      ],
       REDIS_SERVER,
     );
   }

@@ -99,6 +99,64 @@ if (sharedUp) {
   });
 }
 
+describe.runIf(requireService(EngineProcess.available(REDIS_SERVER), REDIS_SERVER))(
+  "RedisBroker across a failover to an async replica",
+  () => {
+    const cleanups: (() => Promise<unknown>)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    });
+
+    it("gives the channel a new epoch when the promoted replica lacks acknowledged writes", async () => {
+      const master = await EngineProcess.redis();
+      cleanups.push(() => master.dispose());
+      await master.start();
+      const replica = await EngineProcess.redis(master.port);
+      cleanups.push(() => replica.dispose());
+      await replica.start();
+      const onMaster = new Redis(master.url);
+      cleanups.push(async () => onMaster.disconnect());
+      const before = new RedisBroker({ url: master.url, prefix: "sbt" });
+      cleanups.push(() => before.close());
+      await before.start(() => {});
+
+      const ch = "failover:chat";
+      for (const n of [1, 2, 3]) await before.append(request(ch, n));
+      // Offsets 1..3 reached the replica (WAIT: acknowledged by 1 replica)…
+      await waitFor("the replica to have 1..3", async () => (await onMaster.wait(1, 1000)) === 1);
+      // The replica is cut off and promoted (as a failover would, on a master it no longer hears),
+      // while the master still acknowledges 4 and 5 — writes the promoted replica never gets.
+      const promoted = new Redis(replica.url);
+      cleanups.push(async () => promoted.disconnect());
+      await promoted.replicaof("NO", "ONE");
+      const acked = [await before.append(request(ch, 4)), await before.append(request(ch, 5))];
+      expect(acked.map((a) => a.offset)).toEqual([4, 5]);
+      await master.kill();
+
+      const after = new RedisBroker({ url: replica.url, prefix: "sbt" });
+      cleanups.push(() => after.close());
+      await after.start(() => {});
+      const position = await after.position(ch);
+      // Without the replication-id check this would be { epoch: acked epoch, offset: 3 } and the
+      // next publication would reuse offset 4 under the epoch subscribers already hold.
+      expect(position.offset).toBe(3);
+      expect(position.epoch).not.toBe(acked[0]!.epoch);
+      for (const since of [acked[1]!, { epoch: acked[0]!.epoch, offset: 3 }]) {
+        const h = await after.history({ channel: ch, since, limit: 10, history: HISTORY });
+        expect(h).toMatchObject({ epoch: position.epoch, complete: false, publications: [] });
+      }
+      expect(await after.append(request(ch, "new"))).toEqual({
+        epoch: position.epoch,
+        offset: 4,
+        duplicate: false,
+      });
+      // What survived is still served under the new epoch.
+      const kept = await after.history({ channel: ch, limit: 10, history: HISTORY });
+      expect(kept.publications.map((p) => p.data)).toEqual([1, 2, 3, "new"]);
+    }, 30_000);
+  },
+);
+
 const ownServer = requireService(EngineProcess.available(REDIS_SERVER), `the ${REDIS_SERVER} binary`);
 
 if (ownServer)
