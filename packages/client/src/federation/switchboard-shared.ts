@@ -35,7 +35,11 @@ export interface SwitchboardSharedOptions {
   reactRange?: string;
   /** The @switchboard/client version the host provides; its compatible range is derived from it. */
   clientVersion?: string;
-  /** Share @switchboard/react too (the remotes use it; a host that does not install it loses nothing). */
+  /**
+   * Share @switchboard/react too: set it when the build installs that package. Off by default
+   * because @module-federation/vite prebuilds every shared key and fails the build on one that is
+   * not installed (webpack and Rspack only share what is imported).
+   */
   reactBindings?: boolean;
   /** The @switchboard/react version the host provides; default: clientVersion (released together). */
   reactBindingsVersion?: string;
@@ -46,7 +50,7 @@ export interface SwitchboardSharedOptions {
 export const switchboardSharedDefaults = {
   reactRange: "^19.0.0",
   clientVersion: SWITCHBOARD_CLIENT_VERSION,
-  reactBindings: true,
+  reactBindings: false,
   strictVersion: true,
 } as const satisfies Required<Omit<SwitchboardSharedOptions, "reactBindingsVersion">>;
 
