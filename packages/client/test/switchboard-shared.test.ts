@@ -18,7 +18,7 @@ describe("switchboardShared", () => {
   });
 
   it("shares react and react-dom with their subpaths and the Switchboard packages, all singletons", () => {
-    const shared = switchboardShared();
+    const shared = switchboardShared({ reactBindings: true });
     expect(Object.keys(shared).sort()).toEqual([
       "@switchboard/client",
       "@switchboard/react",
@@ -59,6 +59,15 @@ describe("switchboardShared", () => {
       version: "1.2.3",
     });
     expect(shared["@switchboard/react"]).toBeUndefined();
+    expect(switchboardShared()["@switchboard/react"]).toBeUndefined();
+    expect(
+      switchboardShared({ reactBindings: true, reactBindingsVersion: "0.3.1" })["@switchboard/react"],
+    ).toEqual({
+      singleton: true,
+      requiredVersion: "^0.3.0",
+      strictVersion: true,
+      version: "0.3.1",
+    });
     expect(shared["react-dom/"]?.requiredVersion).toBe("^19.2.0");
   });
 
