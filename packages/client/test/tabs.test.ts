@@ -230,6 +230,43 @@ describe.skipIf(skip)(title, () => {
     await context.close();
   });
 
+  it("a crashed holding tab is replaced within 5 s; the others miss nothing", async () => {
+    const context = await newContext();
+    const channel = "chat:tabs-crash";
+    const tabs = await openTabs(context, channel, 3);
+    const roles = await Promise.all(tabs.map(role));
+    const holder = tabs[roles.indexOf("holder")] as Page;
+    const riders = tabs.filter((t) => t !== holder) as [Page, Page];
+    const publish = (tab: Page, text: string): Promise<void> =>
+      tab.evaluate((t) => (window as unknown as { publish(t: string): Promise<void> }).publish(t), text);
+    await publish(riders[0], "before");
+    await pollUntil(async () => shown(await read(riders[1])).length === 1, "the first message");
+    const crashed = new Promise<void>((resolve) => holder.once("crash", () => resolve()));
+    const cdp = await context.newCDPSession(holder);
+    void cdp.send("Page.crash").catch(() => undefined); // never answers: the renderer is gone
+    const crashedAt = Date.now();
+    await crashed;
+    await pollUntil(
+      async () => (await connections()) === 1 && (await Promise.all(riders.map(role))).includes("holder"),
+      "one connection again, held by a remaining tab",
+      5_000,
+    );
+    expect(Date.now() - crashedAt).toBeLessThan(5_000);
+    await publish(riders[1], "after");
+    const expected = [
+      { offset: 1, text: "before" },
+      { offset: 2, text: "after" },
+    ];
+    await pollUntil(
+      async () =>
+        (await Promise.all(riders.map(read))).every(
+          (r) => shown(r).filter((x) => x.offset !== null).length === 2,
+        ),
+      "both tabs to show both messages",
+    );
+    for (const tab of riders) expect(shown(await read(tab))).toEqual(expected);
+  });
+
   it("the holding tab closed mid-stream: another takes over within 5 s; every tab has every message once, in order", async () => {
     const context = await newContext();
     const channel = "chat:tabs-handover";
