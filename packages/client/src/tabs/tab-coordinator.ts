@@ -308,9 +308,9 @@ export class TabCoordinator implements SocketRouter {
     for (const [link, { tab, session }] of [...this.remote]) {
       if (now - (this.heard.get(tab) ?? now) <= this.options.riderTimeoutMs) continue;
       this.remote.delete(link);
-      this.heard.delete(tab);
       session.linkClosed();
     }
+    for (const [tab, at] of this.heard) if (now - at > this.options.riderTimeoutMs) this.heard.delete(tab);
   }
 
   private findSocket(link: string): TabSocket | undefined {
