@@ -11,6 +11,7 @@ import type { WebSocketCtor } from "../connection/socket-types.js";
 import type { TabRole } from "../types.js";
 import type { RelayChannelLimits } from "./relay-channel.js";
 import type { RelaySession } from "./relay-session.js";
+import { RemoteSessions } from "./remote-sessions.js";
 import { type LockManagerLike, TabElection } from "./tab-election.js";
 import { isTabMessage, type TabMessage } from "./tab-messages.js";
 import { TabRelay } from "./tab-relay.js";
@@ -49,10 +50,8 @@ export class TabCoordinator implements SocketRouter {
   private bus: BroadcastChannel | undefined;
   private readonly election: TabElection;
   private readonly sockets = new Map<TabSocket, Target>();
-  /** Sessions of other tabs' sockets on our relay, by link. */
-  private readonly remote = new Map<string, { tab: string; session: RelaySession }>();
-  /** When each other tab was last heard from (the holder ends sessions of tabs gone silent). */
-  private readonly heard = new Map<string, number>();
+  /** Other tabs' sockets on our relay (while holding). */
+  private readonly remote: RemoteSessions;
   private timer: ReturnType<typeof setInterval> | undefined;
   private stealTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the oldest unanswered ping (or `who`) went out. */
@@ -62,6 +61,7 @@ export class TabCoordinator implements SocketRouter {
   };
 
   constructor(private readonly options: TabCoordinatorOptions) {
+    this.remote = new RemoteSessions(this.tabId, options.riderTimeoutMs, (m) => this.post(m));
     const router = this;
     const tabId = this.tabId;
     this.WebSocket = class extends TabSocket {
@@ -195,7 +195,7 @@ export class TabCoordinator implements SocketRouter {
 
   private receive(message: TabMessage): void {
     if (message.from === this.tabId) return;
-    this.heard.set(message.from, Date.now());
+    this.remote.heardFrom(message.from, Date.now());
     if ("to" in message && message.to !== this.tabId) return;
     switch (message.type) {
       case "leader":
@@ -214,24 +214,17 @@ export class TabCoordinator implements SocketRouter {
         if (message.from === this.leader) this.leaderGone(message.from);
         return;
       case "open":
-        this.acceptRemote(message.from, message.link);
+        this.remote.open(this.relay, message.from, message.link, HOLDER_CHANGED);
         return;
       case "opened":
         this.findSocket(message.link)?.opened();
         return;
-      case "data": {
-        const session = this.remote.get(message.link)?.session;
-        if (session) session.receive(message.text);
-        else this.findSocket(message.link)?.deliver(message.text);
+      case "data":
+        if (!this.remote.data(message.link, message.text))
+          this.findSocket(message.link)?.deliver(message.text);
         return;
-      }
       case "close": {
-        const session = this.remote.get(message.link)?.session;
-        if (session) {
-          this.remote.delete(message.link);
-          session.linkClosed();
-          return;
-        }
+        if (this.remote.closed(message.link)) return;
         const socket = this.findSocket(message.link);
         if (socket) {
           this.sockets.delete(socket);
@@ -239,29 +232,6 @@ export class TabCoordinator implements SocketRouter {
         }
       }
     }
-  }
-
-  private acceptRemote(tab: string, link: string): void {
-    const reply = { from: this.tabId, to: tab, link };
-    if (!this.relay) {
-      this.post({
-        type: "close",
-        ...reply,
-        code: HOLDER_CHANGED,
-        reason: "this tab does not hold the connection",
-      });
-      return;
-    }
-    const session = this.relay.attach({
-      send: (text) => this.post({ type: "data", ...reply, text }),
-      close: (code, reason) => {
-        this.remote.delete(link);
-        this.post({ type: "close", ...reply, code, reason });
-      },
-    });
-    if (!session.open) return;
-    this.remote.set(link, { tab, session });
-    this.post({ type: "opened", ...reply });
   }
 
   private leaderGone(tab: string): void {
@@ -280,7 +250,7 @@ export class TabCoordinator implements SocketRouter {
   private tick(): void {
     const now = Date.now();
     if (this.relay) {
-      this.sweep(now);
+      this.remote.sweep(now);
       return;
     }
     // Set on the first unanswered ping, so a tab whose own timers were paused (hidden,
@@ -297,20 +267,6 @@ export class TabCoordinator implements SocketRouter {
       if (suspect !== undefined) this.leaderGone(suspect);
       this.election.steal();
     }, Math.random() * this.options.heartbeatMs);
-  }
-
-  /**
-   * A rider that crashed never says goodbye: its sessions (and their hub subscriptions) end once
-   * it has been silent for riderTimeoutMs — long, because a hidden rider's pings may come only
-   * once a minute (Chromium's intensive timer throttling).
-   */
-  private sweep(now: number): void {
-    for (const [link, { tab, session }] of [...this.remote]) {
-      if (now - (this.heard.get(tab) ?? now) <= this.options.riderTimeoutMs) continue;
-      this.remote.delete(link);
-      session.linkClosed();
-    }
-    for (const [tab, at] of this.heard) if (now - at > this.options.riderTimeoutMs) this.heard.delete(tab);
   }
 
   private findSocket(link: string): TabSocket | undefined {
