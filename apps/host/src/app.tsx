@@ -1,3 +1,4 @@
+import { useConnectionState } from "@switchboard/react";
 import { useCallback, useMemo, useState } from "react";
 import { type HostConfig, REMOTE_NAMES, type RemoteName } from "./config.js";
 import { cleanDisplayName, saveDisplayName } from "./display-name.js";
@@ -19,6 +20,7 @@ function initialChannel(): string {
 
 /** The shell: who you are, which channel, and the two federated modules side by side. */
 export function App({ config, initialName, configProblem }: AppProps) {
+  const connection = useConnectionState();
   const [name, setName] = useState(initialName);
   const [channel, setChannel] = useState(initialChannel);
   const [statuses, setStatuses] = useState<Record<RemoteName, SlotStatus>>({
@@ -69,7 +71,10 @@ export function App({ config, initialName, configProblem }: AppProps) {
             <h2>This page</h2>
             <ul>
               <li>
-                Hub <code>{config.hubUrl}</code>
+                Hub <code>{config.hubUrl}</code>{" "}
+                <span className={connection.state === "connected" ? "sb-state-ok" : "sb-state-bad"}>
+                  {connection.state}
+                </span>
               </li>
               {REMOTE_NAMES.map((remote) => (
                 <li key={remote}>

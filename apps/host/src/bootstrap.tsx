@@ -1,4 +1,5 @@
 import { getSharedClient } from "@switchboard/client";
+import { SwitchboardProvider } from "@switchboard/react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
 import { type HostConfig, loadConfig } from "./config.js";
@@ -8,7 +9,7 @@ import { displayMessage, sayHello, sendMessage } from "./seed-compat.js";
 
 declare global {
   interface Window {
-    /** For the console and browser tests: the page's config, its one client, and the seed-style API. */
+    /** For the console and browser tests: the page's config, its one client, and the sendMessage/displayMessage API. */
     switchboard?: {
       config: HostConfig;
       client: ReturnType<typeof getSharedClient>;
@@ -32,7 +33,13 @@ async function start(): Promise<void> {
   const rootElement = document.getElementById("root");
   if (!rootElement) throw new Error("#root is missing from index.html");
   rootElement.replaceChildren();
-  createRoot(rootElement).render(<App config={config} initialName={name} configProblem={problem} />);
+  // The provider makes the host itself a user of the shared @switchboard/react, so the remotes
+  // take the host's copy instead of loading their own.
+  createRoot(rootElement).render(
+    <SwitchboardProvider client={client}>
+      <App config={config} initialName={name} configProblem={problem} />
+    </SwitchboardProvider>,
+  );
 }
 
 void start();
