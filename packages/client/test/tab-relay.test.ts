@@ -18,7 +18,16 @@ import {
 import type { RelaySession } from "../src/tabs/relay-session.js";
 import { TabRelay } from "../src/tabs/tab-relay.js";
 import { type SocketRouter, TabSocket } from "../src/tabs/tab-socket.js";
-import { closeClients, httpHistory, httpPublish, hub, removeTempDirs, waitFor } from "./helpers/hub.js";
+import {
+  closeClients,
+  httpHistory,
+  httpPublish,
+  hub,
+  removeTempDirs,
+  restart,
+  tempDir,
+  waitFor,
+} from "./helpers/hub.js";
 
 const hubs: RunningHub[] = [];
 const relays: TabRelay[] = [];
@@ -31,8 +40,11 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-async function setup(replayWindow = 1_000): Promise<{ running: RunningHub; relay: TabRelay }> {
-  const running = await hub();
+async function setup(
+  replayWindow = 1_000,
+  dataDir = tempDir(),
+): Promise<{ running: RunningHub; relay: TabRelay }> {
+  const running = await hub({ dataDir });
   hubs.push(running);
   const upstream = createClient({ urls: running.url, WebSocket, tabs: false });
   const relay = new TabRelay(upstream, { replayWindow, historyPageLimit: 2 });
@@ -202,5 +214,30 @@ describe("tab relay", () => {
     expect(s1.publications.filter((m) => m.data === "from one").map((m) => m.pending)).toEqual([true]);
     expect(s2.publications.filter((m) => m.data === "from one").map((m) => m.pending)).toEqual([false]);
     expect(one.clientId).toBe(two.clientId); // one connection: the holder's
+  });
+
+  it("a hub restart under the relay: riders reconnect with it, resume with since, and a publish made meanwhile lands once", async () => {
+    const dataDir = tempDir();
+    const { running, relay } = await setup(1_000, dataDir);
+    const channel = "chat:relay-restart";
+    const publisher = rider(relay);
+    const a = record(publisher.subscribe(channel));
+    const b = record(rider(relay).subscribe(channel));
+    await waitFor(() => a.subscribed.length === 1 && b.subscribed.length === 1, "subscribed");
+    for (let i = 1; i <= 3; i++) await httpPublish(running, channel, `p${i}`);
+    await waitFor(() => a.publications.length === 3 && b.publications.length === 3, "before the restart");
+    hubs.splice(hubs.indexOf(running), 1);
+    const again = await restart(running, dataDir);
+    hubs.push(again);
+    // Published while the relay may still be reconnecting: retried under its key until it lands.
+    const sent = publisher.publish(channel, "meanwhile");
+    for (let i = 4; i <= 5; i++) await httpPublish(again, channel, `p${i}`);
+    await sent;
+    await waitFor(() => b.publications.length === 6 && a.confirmed.length === 1, "after the restart");
+    const texts = (await httpHistory(again, channel)).publications.map((p) => p.data);
+    expect(texts.filter((t) => t === "meanwhile")).toHaveLength(1);
+    expect(offsets(b.publications)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(b.publications.map((m) => m.data)).toEqual(texts);
+    expect(a.subscribed.at(-1)).toMatchObject({ resumed: true, recovered: true });
   });
 });
