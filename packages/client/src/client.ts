@@ -235,7 +235,9 @@ class SwitchboardClient implements Client {
       replayWindow: settings.replayWindow ?? defaults.replayWindow,
       historyPageLimit: clientDefaults.gapPageLimit,
       locks: shared.locks,
-      // The one real connection, made only in the holding tab.
+      // The one real connection, made only in the holding tab. It serves the relay alone: the
+      // riding clients (this tab's too) keep their own publishes while it is down and re-send
+      // them under the same keys, so state such as an offline outbox belongs to them, not here.
       createUpstream: () => createClient({ ...options, tabs: false, autoConnect: true }),
       onRole: (role) => this.events.emit("tab", { role }),
     });
