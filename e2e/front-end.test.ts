@@ -84,6 +84,7 @@ describe.skipIf(browserSkipReason !== undefined)(title, () => {
     });
     expect(loaded).toEqual([
       "@switchboard/client@0.1.0 from host",
+      "@switchboard/react@0.1.0 from host",
       "react-dom/client@19.2.0 from host",
       "react-dom@19.2.0 from host",
       "react/jsx-runtime@19.2.0 from host",
