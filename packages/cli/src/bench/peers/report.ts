@@ -154,7 +154,8 @@ export function chart(rows: SummaryRow[]): string {
     y += 12;
   }
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" font-size="12" role="img">`,
+    "<title>Switchboard hub, Socket.IO and a plain ws loop side by side (switchboard bench --peers)</title>",
     `<rect width="100%" height="100%" fill="#fff"/>`,
     ...out,
     "</svg>",
