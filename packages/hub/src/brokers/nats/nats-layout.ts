@@ -11,11 +11,13 @@
  * retry), so offset n+1 can only follow offset n: contiguous, with no separate counter that could
  * drift from the log (a KV counter + publish would leave a hole when a node dies in between).
  *
- * Epoch. The channel's last message carries it. `position`/`history` on an empty channel write a
- * genesis record (offset 0, no body) with expected-last-subject-sequence 0 — create-if-absent, so
- * every node agrees. Purges always keep the last message, so trimming never loses the epoch; when
- * the subject does lose everything (max_age of an idle channel, stream deleted, server back
- * without its data) the next touch writes a new genesis: a new epoch exactly when history was lost.
+ * Epoch. The channel's last message carries it. A channel without messages (never published, or
+ * aged out by the stream's max_age) reports its genesis epoch (shared/epoch.ts; the store id is
+ * the stream's creation time) and writes nothing; its first append, published with
+ * expected-last-subject-sequence 0 (create-if-absent), keeps that epoch, so every node agrees.
+ * Purges always keep the last message, so trimming never loses the epoch; a recreated stream (server
+ * back without its data) is a new store id: a new epoch exactly when history was lost. Streams
+ * written before may still hold genesis records (offset 0, no body); they read as a tail at 0.
  *
  * Idempotency. `Nats-Msg-Id` = channel token + hash(key). The server checks it BEFORE the sequence
  * expectation (verified on 2.9.10) and answers a duplicate with the original's sequence, whose
@@ -32,7 +34,7 @@ import type { StreamPosition } from "@switchboard/protocol";
 
 export const NatsHeader = {
   Epoch: "Sb-Epoch",
-  /** 0 for the genesis record, then 1, 2, … */
+  /** 1, 2, … (0: a genesis record written by older versions) */
   Offset: "Sb-Offset",
   Prev: "Sb-Prev",
 } as const;
@@ -44,7 +46,7 @@ export interface Tail extends StreamPosition {
 
 export interface Entry extends Tail {
   prev: number;
-  /** Publication body JSON (empty for the genesis record). */
+  /** Publication body JSON (empty for an old genesis record). */
   body: string;
 }
 
