@@ -60,6 +60,47 @@ describe("SqliteBroker specifics", () => {
     for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
   });
 
+  it("deletes an idle channel once its history and idle lifetime passed, and never repeats its epoch", async () => {
+    const path = join(await tempFolder(), "idle.db");
+    const broker = await started({ path, idleSeconds: 1, sweepIntervalMs: 50 });
+    const short: HistoryPolicy = { size: 10, ttlSeconds: 1 };
+    const first = await broker.append(request("idle", "a", { history: short, key: "k-idle" }));
+    await broker.append(request("kept", "b")); // history without expiry within the test: kept
+    const rows = () => {
+      const raw = new Database(path, { readonly: true });
+      try {
+        return raw.prepare("SELECT channel FROM channels ORDER BY channel").pluck().all();
+      } finally {
+        raw.close();
+      }
+    };
+    expect(rows()).toEqual(["idle", "kept"]);
+    await waitFor("the idle channel to be deleted", () => rows().length === 1, 10_000);
+    expect(rows()).toEqual(["kept"]);
+    // The genesis period moved on: the channel's old position can never match its next history.
+    const again = await broker.position("idle");
+    expect(again).toMatchObject({ offset: 0 });
+    expect(again.epoch).not.toBe(first.epoch);
+    expect(await broker.append(request("idle", "c", { history: short, key: "k-idle" }))).toEqual({
+      epoch: again.epoch,
+      offset: 1,
+      duplicate: false,
+    });
+  });
+
+  it("opens a schema-1 file: keeps its channels and epochs", async () => {
+    const path = join(await tempFolder(), "v1.db");
+    const raw = new Database(path);
+    raw.exec(
+      "CREATE TABLE channels (channel TEXT PRIMARY KEY, epoch TEXT NOT NULL, top INTEGER NOT NULL) WITHOUT ROWID;" +
+        "INSERT INTO channels VALUES ('old', 'e-old', 0); PRAGMA user_version = 1;",
+    );
+    raw.close();
+    const broker = await started({ path });
+    expect(await broker.position("old")).toEqual({ epoch: "e-old", offset: 0 });
+    expect(await broker.append(request("old", 1))).toEqual({ epoch: "e-old", offset: 1, duplicate: false });
+  });
+
   it("creates its folder and runs in WAL mode", async () => {
     const path = join(await tempFolder(), "a", "b", "hub.db");
     const broker = await started({ path });

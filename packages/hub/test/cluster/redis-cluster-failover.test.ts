@@ -51,7 +51,7 @@ describe.runIf(requireService(EngineProcess.available(REDIS_SERVER), REDIS_SERVE
       await eventually(
         "30 more acknowledged publications after the failover",
         () => pubs.count >= atKill + 30,
-        40_000,
+        60_000,
         () =>
           `(${pubs.count - atKill}; ${pubs.errors.slice(-3).join("; ")}; ${hubs?.nodes.map((n) => n.stderr.slice(-800)).join(" | ")})`,
       );
