@@ -64,6 +64,13 @@ describe("open hub (no config)", () => {
     expect(c.frames.at(-1)).toMatchObject({ type: "disconnect", code: 4000, reconnect: false });
   });
 
+  it("closes with 4000 when the first frame is of an unknown type without id", async () => {
+    const c = await open(hub);
+    c.send({ type: "hello" });
+    expect(await c.waitClosed()).toBe(4000);
+    expect(c.frames.at(-1)).toMatchObject({ type: "disconnect", code: 4000, reconnect: false });
+  });
+
   it("closes with 4000 on bad JSON", async () => {
     const c = await connect(hub);
     c.send("{not json");
@@ -550,5 +557,39 @@ describe("draining", () => {
     });
     expect((await fetch(`${hub.httpUrl}/readyz`)).status).toBe(503);
     await hub.dispose();
+  });
+});
+
+describe("namespaces over both transports", () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub({ apiKey: "k3y", config: { namespaces: { chat: { maxPayloadBytes: 100 } } } });
+  });
+  afterAll(() => hub.dispose());
+  const httpPublish = (channel: string, data: unknown) =>
+    fetch(`${hub.httpUrl}/api/publish`, {
+      method: "POST",
+      headers: { authorization: "Bearer k3y" },
+      body: JSON.stringify({ channel, data }),
+    });
+
+  it("answers UNKNOWN_NAMESPACE (not INTERNAL) for constructor:, __proto__:, toString: channels", async () => {
+    const c = await connect(hub);
+    for (const name of ["constructor:x", "__proto__:x", "toString:x"]) {
+      for (const type of ["subscribe", "publish", "history"]) {
+        const reply = await c.request({ type, channel: name, data: 1, since: { epoch: "e", offset: 0 } });
+        expect({ name, type, code: reply.code }).toEqual({ name, type, code: "UNKNOWN_NAMESPACE" });
+      }
+      expect((await httpPublish(name, 1)).status).toBe(404);
+    }
+  });
+
+  it("refuses an HTTP publish whose data passes the namespace's maxPayloadBytes (413 LIMIT_EXCEEDED)", async () => {
+    const big = await httpPublish("chat:http-limit", "x".repeat(200));
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ code: "LIMIT_EXCEEDED" });
+    const small = await httpPublish("chat:http-limit", "ok");
+    expect(small.status).toBe(200);
+    expect(await small.json()).toMatchObject({ offset: 1 });
   });
 });

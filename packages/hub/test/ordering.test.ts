@@ -1,4 +1,4 @@
-/** Concurrency: 10 publishers × 100 publishes on one channel, 3 subscribers, over real sockets. */
+/** Ordering over real sockets: concurrent publishers, and pipelined requests about one channel. */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RawClient } from "./raw-client.js";
 import { startTestHub, type TestHub } from "./test-hub.js";
@@ -39,3 +39,28 @@ it("delivers offsets 1..1000 exactly once and in the same order to every subscri
   }
   for (const c of [...subscribers, ...publishers]) c.close();
 }, 60_000);
+
+it("subscribe, unsubscribe, subscribe pipelined ends subscribed (the SDK's retry of an unanswered subscribe)", async () => {
+  // Requests about one channel are answered as if handled one after another, even while the first
+  // still waits on the broker.
+  const c = await RawClient.connect(hub.url);
+  try {
+    const channel = `chat:order${Date.now().toString(36)}`;
+    c.send(
+      [
+        { type: "subscribe", id: 10, channel },
+        { type: "unsubscribe", id: 11, channel },
+        { type: "subscribe", id: 12, channel },
+      ]
+        .map((f) => JSON.stringify(f))
+        .join("\n"),
+    );
+    const replies = await Promise.all([10, 11, 12].map((id) => c.waitFor((f) => f.id === id)));
+    expect(replies.map((f) => f.type)).toEqual(["subscribed", "unsubscribed", "subscribed"]);
+    await c.request({ type: "publish", channel, data: "after" });
+    const pub = await c.waitFor((f) => f.type === "pub" && f.channel === channel);
+    expect(pub.data).toBe("after");
+  } finally {
+    c.close();
+  }
+});
