@@ -53,7 +53,7 @@ describe.runIf(requireService(EngineProcess.available(REDIS_SERVER), REDIS_SERVE
         () => pubs.count >= atKill + 30,
         60_000,
         () =>
-          `(${pubs.count - atKill}; ${pubs.errors.slice(-3).join("; ")}; ${hubs?.nodes.map((n) => n.stderr.slice(-800)).join(" | ")})`,
+          `(${pubs.count - atKill}; ${pubs.errors.slice(-3).join("; ")}; ${hubs?.nodes.map((n) => `${n.name} running=${n.running} ${n.stderr.slice(-800)}`).join(" | ")})`,
       );
       await pubs.stop();
       const fence = await pubs.fence();

@@ -73,9 +73,12 @@ export class ClusterLink implements RedisLink {
     this.#cluster = new Cluster(seeds, {
       lazyConnect: true,
       shardedSubscribers: true,
-      // Fail fast instead of queueing while the cluster is not ready (same rule as a plain Redis).
-      enableOfflineQueue: false,
-      enableAutoPipelining: o.autoPipelining,
+      // Queue while the client reconnects or refreshes its slot map (a failover): the broker's
+      // clusterDeadlineMs still fails a command that waits too long, so nothing queues unbounded.
+      enableOfflineQueue: true,
+      // Off on a cluster: auto-pipelined commands were seen to hang across a failover (see the
+      // broker's clusterDeadlineMs), and each master gets only its share of the appends anyway.
+      enableAutoPipelining: false,
       scaleReads: "master",
       clusterRetryStrategy: (times) => Math.min(times * o.reconnectStepMs, o.reconnectMaxDelayMs),
       retryDelayOnFailover: o.reconnectStepMs,

@@ -58,6 +58,12 @@ export interface RedisBrokerOptions {
   resyncSettleMs?: number;
   /** Cluster: store keys created per command batch at start (one per slot in all). */
   storeBatch?: number;
+  /**
+   * Cluster: a command still unsettled after this long fails with BrokerUnavailableError. ioredis
+   * Cluster retries a command across a failover (redirections, slot refresh) without the per-node
+   * commandTimeout covering the whole; the hub must never wait on it unboundedly.
+   */
+  clusterDeadlineMs?: number;
 }
 
 export const REDIS_BROKER_DEFAULTS = {
@@ -71,6 +77,7 @@ export const REDIS_BROKER_DEFAULTS = {
   autoPipelining: true,
   resyncSettleMs: 1000,
   storeBatch: 512,
+  clusterDeadlineMs: 2000,
 } as const satisfies Omit<Required<RedisBrokerOptions>, "url">;
 
 /** Server replies that mean "not now" rather than "bug". */
@@ -94,6 +101,7 @@ export class RedisBroker implements Broker {
   readonly #link: RedisLink;
   readonly #cmd: ScriptClient;
   readonly #fanout: Fanout;
+  readonly #deadlineMs: number;
   #onEvent: BrokerEventHandler = () => {};
 
   constructor(options: RedisBrokerOptions) {
@@ -103,6 +111,7 @@ export class RedisBroker implements Broker {
       ? new ClusterLink(clusterSeeds(o.url), o)
       : new StandaloneLink(o.url, o);
     this.kind = this.#link.kind;
+    this.#deadlineMs = isClusterSpec(o.url) ? o.clusterDeadlineMs : 0;
     this.#cmd = this.#link.cmd;
     this.#cmd.defineCommand("sbAppend", { numberOfKeys: 4, lua: APPEND_LUA });
     this.#cmd.defineCommand("sbPosition", { numberOfKeys: 2, lua: POSITION_LUA });
@@ -145,7 +154,7 @@ export class RedisBroker implements Broker {
   async append(request: AppendRequest): Promise<AppendResult> {
     const { channel, history, key } = request;
     const body = encodeBody({ time: Date.now(), data: request.data, info: request.info, key });
-    const [epoch, offset, duplicate] = await call(() =>
+    const [epoch, offset, duplicate] = await this.#call(() =>
       this.#cmd.sbAppend(
         this.#store(channel),
         this.#key(channel, "meta"),
@@ -168,7 +177,7 @@ export class RedisBroker implements Broker {
   }
 
   async position(channel: string): Promise<StreamPosition> {
-    const [epoch, offset] = await call(() =>
+    const [epoch, offset] = await this.#call(() =>
       this.#cmd.sbPosition(
         this.#store(channel),
         this.#key(channel, "meta"),
@@ -182,7 +191,7 @@ export class RedisBroker implements Broker {
 
   async history(request: HistoryRequest): Promise<HistoryResult> {
     const { channel, since } = request;
-    const [epoch, top, entries] = await call(() =>
+    const [epoch, top, entries] = await this.#call(() =>
       this.#cmd.sbHistory(
         this.#store(channel),
         this.#key(channel, "meta"),
@@ -214,7 +223,7 @@ export class RedisBroker implements Broker {
 
   async presenceAdd(channel: string, info: ClientInfo, ttlSeconds: number): Promise<void> {
     const ttlMs = Math.max(1, Math.round(ttlSeconds * 1000));
-    await call(() =>
+    await this.#call(() =>
       this.#cmd.sbPresenceAdd(
         this.#key(channel, "presence"),
         this.#key(channel, "presence-info"),
@@ -227,7 +236,7 @@ export class RedisBroker implements Broker {
   }
 
   async presenceRemove(channel: string, info: ClientInfo): Promise<void> {
-    await call(() =>
+    await this.#call(() =>
       this.#cmd
         .multi()
         .zrem(this.#key(channel, "presence"), info.client)
@@ -237,7 +246,7 @@ export class RedisBroker implements Broker {
   }
 
   async presenceList(channel: string): Promise<ClientInfo[]> {
-    const raw = await call(() =>
+    const raw = await this.#call(() =>
       this.#cmd.sbPresenceList(
         this.#key(channel, "presence"),
         this.#key(channel, "presence-info"),
@@ -261,6 +270,30 @@ export class RedisBroker implements Broker {
 
   #live(channel: string): string {
     return this.#key(channel, "live");
+  }
+
+  /** One command, its failure mapped, bounded by the cluster deadline (see the option). */
+  #call<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#deadlineMs <= 0) return call(operation);
+    return call(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`no reply within ${this.#deadlineMs} ms`)),
+            this.#deadlineMs,
+          );
+          operation().then(
+            (value) => {
+              clearTimeout(timer);
+              resolve(value);
+            },
+            (error: unknown) => {
+              clearTimeout(timer);
+              reject(error);
+            },
+          );
+        }),
+    );
   }
 
   /** The store id key of the channel's slot (redis-scripts.ts, PRELUDE). */
