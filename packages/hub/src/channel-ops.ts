@@ -8,6 +8,7 @@
 import {
   type ClientInfo,
   ErrorCode,
+  exceedsDepth,
   type Json,
   namespaceOf,
   type Publication,
@@ -52,8 +53,15 @@ export class ChannelOps {
     return policy;
   }
 
-  /** LIMIT_EXCEEDED when serialized `data` is larger than the namespace allows. */
+  /**
+   * BAD_REQUEST when `data` nests deeper than limits.maxDepth (WebSocket frames are refused
+   * earlier, in validation; HTTP bodies here); LIMIT_EXCEEDED when serialized `data` is larger
+   * than the namespace allows.
+   */
   checkPayload(policy: NamespacePolicy, data: Json): void {
+    const { maxDepth } = this.ctx.limits;
+    if (exceedsDepth(data, maxDepth))
+      throw new RequestError(ErrorCode.BAD_REQUEST, `data: nested deeper than ${maxDepth} levels`);
     if (policy.maxPayloadBytes === undefined) return;
     const size = Buffer.byteLength(JSON.stringify(data));
     if (size > policy.maxPayloadBytes)

@@ -21,6 +21,16 @@ export const DEFAULT_LIMITS = {
   rateLimitStrikes: 20,
   /** Under load, how long writes may wait to coalesce more frames per socket (0: never wait). */
   flushDelayMaxMs: 5,
+  /** Deepest `data` accepted (docs/protocol.md "Bad input and abuse"). */
+  maxDepth: 32,
+  /** Requests of every type per connection per second (0: no limit). */
+  requestRatePerSecond: 0,
+  /** Open connections per node / per client IP (0: no limit); over it an upgrade gets 429. */
+  maxConnections: 0,
+  maxConnectionsPerIp: 0,
+  /** HTTP API: time for the request headers, and for the whole request including its body. */
+  httpHeadersTimeoutSeconds: 5,
+  httpRequestTimeoutSeconds: 10,
 } as const;
 
 export const DEFAULT_NAMESPACE = {
@@ -61,6 +71,12 @@ const limitsSchema = z
     presenceTtlSeconds: positiveInt.default(DEFAULT_LIMITS.presenceTtlSeconds),
     rateLimitStrikes: positiveInt.default(DEFAULT_LIMITS.rateLimitStrikes),
     flushDelayMaxMs: z.number().nonnegative().max(100).default(DEFAULT_LIMITS.flushDelayMaxMs),
+    maxDepth: positiveInt.default(DEFAULT_LIMITS.maxDepth),
+    requestRatePerSecond: nonNegativeInt.default(DEFAULT_LIMITS.requestRatePerSecond),
+    maxConnections: nonNegativeInt.default(DEFAULT_LIMITS.maxConnections),
+    maxConnectionsPerIp: nonNegativeInt.default(DEFAULT_LIMITS.maxConnectionsPerIp),
+    httpHeadersTimeoutSeconds: z.number().positive().default(DEFAULT_LIMITS.httpHeadersTimeoutSeconds),
+    httpRequestTimeoutSeconds: z.number().positive().default(DEFAULT_LIMITS.httpRequestTimeoutSeconds),
   })
   .strict();
 
@@ -72,16 +88,29 @@ const configSchema = z
       .object({
         anonymous: z.boolean().optional(),
         jwt: z
-          .object({ secret: z.string().min(1).optional(), publicKeyFile: z.string().min(1).optional() })
-          .strict()
-          .refine((j) => j.secret !== undefined || j.publicKeyFile !== undefined, {
-            message: "expected secret or publicKeyFile",
+          .object({
+            secret: z.string().min(1).optional(),
+            publicKeyFile: z.string().min(1).optional(),
+            jwksFile: z.string().min(1).optional(),
+            /** When set, a token's `iss` / `aud` must match. */
+            issuer: z.string().min(1).optional(),
+            audience: z.string().min(1).optional(),
           })
+          .strict()
+          .refine(
+            (j) => [j.secret, j.publicKeyFile, j.jwksFile].filter((k) => k !== undefined).length === 1,
+            { message: "expected exactly one of secret, publicKeyFile, jwksFile" },
+          )
           .optional(),
       })
       .strict()
       .optional(),
     limits: limitsSchema.default(limitsSchema.parse({})),
+    /** `public`: /metrics answers without the API key. */
+    metrics: z
+      .object({ public: z.boolean().default(false) })
+      .strict()
+      .default({ public: false }),
     namespaces: z.record(z.string().regex(/^[A-Za-z0-9_.@#/=-]*$/), namespaceSchema).optional(),
   })
   .strict();

@@ -12,6 +12,7 @@ import {
   type Json,
   MAX_CHANNEL_LENGTH,
   MAX_KEY_LENGTH,
+  stringifyJson,
 } from "@switchboard/protocol";
 import type { ChannelOps } from "./channel-ops.js";
 import type { NamespacePolicy } from "./config.js";
@@ -116,7 +117,7 @@ export class HttpApi {
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }

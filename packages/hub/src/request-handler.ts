@@ -8,18 +8,23 @@ import {
   type ConnectFrame,
   decodeClientMessage,
   ErrorCode,
+  encodeFrame,
+  endedFrame,
   type HistoryRequestFrame,
   type PresenceRequestFrame,
   type PublishFrame,
+  type RefreshFrame,
   type SubscribeFrame,
   type UnsubscribeFrame,
+  UnsubscribeReason,
 } from "@switchboard/protocol";
-import { AuthError, type Identity } from "./auth.js";
+import { AuthError, type Grant } from "./auth.js";
 import type { ChannelOps } from "./channel-ops.js";
 import type { NamespacePolicy } from "./config.js";
 import type { HubContext } from "./hub-context.js";
 import { RequestError, requestErrorOf } from "./request-error.js";
 import type { Session } from "./session.js";
+import { TokenClock } from "./token-clock.js";
 
 export class RequestHandler {
   constructor(
@@ -27,11 +32,14 @@ export class RequestHandler {
     private readonly ops: ChannelOps,
   ) {}
 
+  /** Token deadlines of each open session (docs/protocol.md "Token lifetime"). */
+  private readonly clocks = new WeakMap<Session, TokenClock>();
+
   /** Handles one WebSocket message (one or more NDJSON frames), in order. */
   handleMessage(session: Session, text: string): void {
     session.lastSeen = Date.now();
     if (session.phase === "authenticating") return session.hold(text);
-    for (const result of decodeClientMessage(text)) {
+    for (const result of decodeClientMessage(text, { maxDepth: this.ctx.limits.maxDepth })) {
       if (session.phase === "closed") return;
       if (!result.ok) {
         if (result.fatal) return session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
@@ -57,6 +65,8 @@ export class RequestHandler {
       void this.connect(session, frame);
       return;
     }
+    // The timer closes an expired connection; this catches a request racing it in the same turn.
+    if (this.clocks.get(session)?.connectionExpired) return this.tokenExpired(session);
     switch (frame.type) {
       case "ping":
         return session.send({ type: "pong" });
@@ -74,21 +84,26 @@ export class RequestHandler {
         return this.run(session, frame.id, () => this.history(session, frame));
       case "presence":
         return this.run(session, frame.id, () => this.presence(session, frame));
+      case "refresh":
+        return this.run(session, frame.id, () => this.refresh(session, frame));
     }
   }
 
   private async connect(session: Session, frame: ConnectFrame): Promise<void> {
     session.startAuthenticating();
-    let identity: Identity;
+    let grant: Grant | undefined;
     try {
-      identity = await this.ctx.auth.connect(frame.token);
+      grant = await this.ctx.auth.connect(frame.token);
     } catch (err) {
       const reason = err instanceof AuthError ? `unauthorized: ${err.message}` : "unauthorized";
       this.replyError(session, frame.id, ErrorCode.UNAUTHORIZED, reason);
       return session.disconnect(CloseCode.UNAUTHORIZED, reason);
     }
     if (session.isClosed) return;
-    const backlog = session.open(identity, frame.name);
+    const backlog = session.open(grant?.identity ?? {}, frame.name);
+    const clock = new TokenClock();
+    this.clocks.set(session, clock);
+    session.onClosed(() => clock.stop());
     session.send({
       type: "connected",
       id: frame.id,
@@ -96,8 +111,55 @@ export class RequestHandler {
       node: this.ctx.node,
       ping: this.ctx.limits.pingIntervalSeconds,
       limits: { maxFrameBytes: this.ctx.limits.maxFrameBytes },
+      ...(grant ? { expires: TokenClock.secondsUntil(grant.expiresAt) } : {}),
     });
+    if (grant) clock.setConnection(grant.expiresAt, () => this.tokenExpired(session));
     for (const text of backlog) this.handleMessage(session, text);
+  }
+
+  private tokenExpired(session: Session): void {
+    session.disconnect(CloseCode.TOKEN_EXPIRED, "token expired");
+  }
+
+  /** Renews the connection token, or one subscription's channel token, without reconnecting. */
+  private async refresh(session: Session, frame: RefreshFrame): Promise<void> {
+    const clock = this.clocks.get(session);
+    if (!clock) return;
+    const unauthorized = (err: unknown) =>
+      new RequestError(ErrorCode.UNAUTHORIZED, err instanceof Error ? err.message : "invalid token");
+    const { channel } = frame;
+    if (channel === undefined) {
+      let grant: Grant;
+      try {
+        grant = await this.ctx.auth.refresh(frame.token, session.identity);
+      } catch (err) {
+        throw unauthorized(err);
+      }
+      if (session.isClosed) return;
+      // Same user (checked); the new token's channel grants replace the old ones.
+      session.identity.channels = grant.identity.channels;
+      clock.setConnection(grant.expiresAt, () => this.tokenExpired(session));
+      session.send({ type: "refreshed", id: frame.id, expires: TokenClock.secondsUntil(grant.expiresAt) });
+      return;
+    }
+    if (!clock.hasChannel(channel))
+      throw new RequestError(ErrorCode.NOT_SUBSCRIBED, `no channel-token subscription to ${channel}`);
+    let at: number;
+    try {
+      at = await this.ctx.auth.channelToken(frame.token, channel, session.identity);
+    } catch (err) {
+      throw unauthorized(err);
+    }
+    if (session.isClosed || !clock.hasChannel(channel)) return;
+    clock.setChannel(channel, at, () => this.channelTokenExpired(session, channel));
+    session.send({ type: "refreshed", id: frame.id, channel, expires: TokenClock.secondsUntil(at) });
+  }
+
+  /** A channel token ran out: that subscription ends; the client subscribes again with a fresh one. */
+  private channelTokenExpired(session: Session, channel: string): void {
+    if (session.subscriptions.get(channel)?.state !== "joined") return;
+    this.ctx.channels.unsubscribe(session.id, channel);
+    session.ended(channel, encodeFrame(endedFrame(channel, UnsubscribeReason.TOKEN_EXPIRED)));
   }
 
   private run(session: Session, id: number, action: () => Promise<void> | void): void {
@@ -173,10 +235,11 @@ export class RequestHandler {
     const { channel } = frame;
     const subscriptions = session.subscriptions;
     let policy: NamespacePolicy;
+    let tokenExpiresAt: number | undefined;
     if (frame.token !== undefined) {
       policy = this.ops.policy(channel);
       try {
-        await this.ctx.auth.channelToken(frame.token, channel, session.identity);
+        tokenExpiresAt = await this.ctx.auth.channelToken(frame.token, channel, session.identity);
       } catch (err) {
         throw new RequestError(ErrorCode.UNAUTHORIZED, err instanceof Error ? err.message : "invalid token");
       }
@@ -215,6 +278,9 @@ export class RequestHandler {
     const endedMeanwhile = subscriptions.markJoined(channel, slot);
     this.ctx.metrics.subscriptions.inc();
     session.send({ type: "subscribed", id: frame.id, ...body });
+    const clock = this.clocks.get(session);
+    if (tokenExpiresAt === undefined) clock?.clearChannel(channel);
+    else clock?.setChannel(channel, tokenExpiresAt, () => this.channelTokenExpired(session, channel));
     this.ops.entered(policy, channel, session.info);
     // The stream reset while joining: end it now that the reply is out.
     if (endedMeanwhile !== undefined) session.ended(channel, endedMeanwhile);
@@ -230,6 +296,7 @@ export class RequestHandler {
 
   /** Drops one subscription of a session (unsubscribe or disconnect). */
   leave(session: Session, channel: string): void {
+    this.clocks.get(session)?.clearChannel(channel);
     if (session.subscriptions.remove(channel)?.state !== "joined") return;
     this.ctx.metrics.subscriptions.dec();
     this.ctx.channels.unsubscribe(session.id, channel);

@@ -3,11 +3,12 @@
  * Pure: no I/O, never throws on input.
  */
 import type { ClientFrame, HubFrame } from "./frames.js";
-import { type Validation, validateClientFrame } from "./validate.js";
+import { stringifyJson } from "./json-text.js";
+import { type ValidateOptions, type Validation, validateClientFrame } from "./validate.js";
 
 /** Serializes one frame. The hub calls this once per publication, then writes the bytes to every socket. */
 export function encodeFrame(frame: HubFrame | ClientFrame): string {
-  return JSON.stringify(frame);
+  return stringifyJson(frame);
 }
 
 /** Joins already-encoded frames into one WebSocket message. */
@@ -32,7 +33,7 @@ export type DecodedClientFrame = Validation;
  * Splits one message from a client and validates each frame, in order. A line that is not JSON
  * yields a fatal result (close 4000); the caller stops at the first fatal result.
  */
-export function decodeClientMessage(text: string): DecodedClientFrame[] {
+export function decodeClientMessage(text: string, options: ValidateOptions = {}): DecodedClientFrame[] {
   const out: DecodedClientFrame[] = [];
   for (const line of lines(text)) {
     let value: unknown;
@@ -42,7 +43,7 @@ export function decodeClientMessage(text: string): DecodedClientFrame[] {
       out.push({ ok: false, fatal: true, message: "bad JSON" });
       break;
     }
-    const result = validateClientFrame(value);
+    const result = validateClientFrame(value, options);
     out.push(result);
     if (!result.ok && result.fatal) break;
   }

@@ -10,6 +10,30 @@ export const MAX_KEY_LENGTH = 128;
 export const MAX_NAME_LENGTH = 128;
 export const MAX_TOKEN_LENGTH = 8192;
 export const MAX_EPOCH_LENGTH = 64;
+/** Default `limits.maxDepth`: how deeply `data` may nest (docs/protocol.md "Bad input and abuse"). */
+export const DEFAULT_MAX_DEPTH = 32;
+
+export interface ValidateOptions {
+  /** Deepest `data` accepted (the top-level value is level 1); default DEFAULT_MAX_DEPTH. */
+  maxDepth?: number;
+}
+
+/**
+ * Whether a parsed JSON value nests deeper than `maxDepth` (the value itself is level 1, each
+ * array or object inside another adds one). Iterative with an early exit: input nested tens of
+ * thousands deep must not overflow the stack of the check meant to refuse it.
+ */
+export function exceedsDepth(value: unknown, maxDepth: number): boolean {
+  if (typeof value !== "object" || value === null) return maxDepth < 1;
+  const stack: Array<{ value: object; depth: number }> = [{ value, depth: 1 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (item.depth > maxDepth) return true;
+    const children = Array.isArray(item.value) ? item.value : Object.values(item.value);
+    for (const child of children)
+      if (typeof child === "object" && child !== null) stack.push({ value: child, depth: item.depth + 1 });
+  }
+  return false;
+}
 
 export type Validation =
   | { ok: true; frame: ClientFrame }
@@ -56,7 +80,7 @@ function sinceField(o: Obj): StreamPosition | undefined {
   return { epoch: s.epoch, offset: s.offset };
 }
 
-function parseFields(type: string, o: Obj, id: number): ClientFrame | undefined {
+function parseFields(type: string, o: Obj, id: number, maxDepth: number): ClientFrame | undefined {
   switch (type) {
     case "connect": {
       const version = o.version;
@@ -80,12 +104,20 @@ function parseFields(type: string, o: Obj, id: number): ClientFrame | undefined 
       if (token !== undefined) frame.token = token;
       return frame;
     }
+    case "refresh": {
+      const token = optionalString(o, "token", MAX_TOKEN_LENGTH);
+      if (token === undefined || token === "") fail("token: required");
+      const frame: ClientFrame = { type, id, token };
+      if (o.channel !== undefined) frame.channel = channelField(o);
+      return frame;
+    }
     case "unsubscribe":
     case "presence":
       return { type, id, channel: channelField(o) };
     case "publish": {
       const channel = channelField(o);
       if (!("data" in o) || o.data === undefined) fail("data: required (any JSON value)");
+      if (exceedsDepth(o.data, maxDepth)) fail(`data: nested deeper than ${maxDepth} levels`);
       const frame: ClientFrame = { type, id, channel, data: o.data as Json };
       const key = optionalString(o, "key", MAX_KEY_LENGTH);
       if (key !== undefined) frame.key = key;
@@ -108,7 +140,7 @@ function parseFields(type: string, o: Obj, id: number): ClientFrame | undefined 
 }
 
 /** Validates one parsed client frame. */
-export function validateClientFrame(value: unknown): Validation {
+export function validateClientFrame(value: unknown, options: ValidateOptions = {}): Validation {
   if (!isObject(value)) return { ok: false, fatal: true, message: "a frame must be a JSON object" };
   const type = value.type;
   if (typeof type !== "string") return { ok: false, fatal: true, message: "type: expected a string" };
@@ -121,7 +153,7 @@ export function validateClientFrame(value: unknown): Validation {
         return { ok: false, fatal: false, ignore: true, message: `unknown type ${type}` };
       fail("id: expected a positive integer");
     }
-    const frame = parseFields(type, value, id);
+    const frame = parseFields(type, value, id, options.maxDepth ?? DEFAULT_MAX_DEPTH);
     if (!frame)
       return { ok: false, fatal: false, id, message: `type: unknown frame type "${type.slice(0, 64)}"` };
     return { ok: true, frame };
@@ -135,4 +167,12 @@ export function validateClientFrame(value: unknown): Validation {
   }
 }
 
-const KNOWN_REQUESTS = new Set(["connect", "subscribe", "unsubscribe", "publish", "history", "presence"]);
+const KNOWN_REQUESTS = new Set([
+  "connect",
+  "subscribe",
+  "unsubscribe",
+  "publish",
+  "history",
+  "presence",
+  "refresh",
+]);

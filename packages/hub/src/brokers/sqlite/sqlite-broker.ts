@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { ClientInfo, Publication, StreamPosition } from "@switchboard/protocol";
+import { type ClientInfo, type Publication, type StreamPosition, stringifyJson } from "@switchboard/protocol";
 import {
   type AppendRequest,
   type AppendResult,
@@ -288,7 +288,8 @@ export class SqliteBroker implements Broker {
 
 /** JSON text of a value; rejects what JSON cannot carry instead of failing the whole batch in SQLite. */
 function serialize(value: unknown): string {
-  const text = JSON.stringify(value);
+  // Any depth JSON.parse reads back (docs/protocol.md: whatever is stored can be served again).
+  const text = stringifyJson(value) as string | undefined;
   if (text === undefined) throw new TypeError("broker append: data is not JSON-serializable");
   return text;
 }
