@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hostPageCsp } from "../packages/cli/src/security-headers.js";
-import { type ServedApp, serveApp } from "../packages/cli/src/serve-apps.js";
+import { hostPageCsp } from "../src/security-headers.js";
+import { type ServedApp, serveApp } from "../src/serve-apps.js";
 
 const ENTRY = "var switchboard_sender = 'entry';\n"; // 34 bytes
 const STYLE = "body{margin:0}";

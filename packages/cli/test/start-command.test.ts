@@ -4,9 +4,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_NAMES, appDist, buildApps, defaultAppsDir } from "../packages/cli/src/build-apps.js";
-import { integrityOf } from "../packages/cli/src/remote-integrity.js";
-import { type RunningSystem, runStart } from "../packages/cli/src/start-command.js";
+import { APP_NAMES, appDist, buildApps, defaultAppsDir } from "../src/build-apps.js";
+import { integrityOf } from "../src/remote-integrity.js";
+import { type RunningSystem, runStart } from "../src/start-command.js";
 
 describe("runStart", () => {
   let dataDir: string;
@@ -140,7 +140,7 @@ describe("runStart", () => {
     expect(dists.every((dist) => existsSync(join(dist, ".switchboard-build")))).toBe(true);
     expect(entryMtimes()).toEqual(touched);
     expect(touched).not.toEqual(before);
-    const { appConfig } = createRequire(import.meta.url)("../apps/webpack-shared.cjs");
+    const { appConfig } = createRequire(import.meta.url)("../../../apps/webpack-shared.cjs");
     const config = appConfig({
       dir: appDist(defaultAppsDir(), "sender"),
       name: "sender",

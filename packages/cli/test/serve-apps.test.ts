@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServedApp, serveApp } from "../packages/cli/src/serve-apps.js";
+import { type ServedApp, serveApp } from "../src/serve-apps.js";
 
 describe("serveApp", () => {
   let dir: string;
