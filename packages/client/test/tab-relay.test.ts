@@ -4,6 +4,7 @@
  * a rider's `since` answered from the relay's window or from the hub's history, `rewind`, a
  * wrong epoch told as `lost`, one hub subscription per channel, publishes relayed by key.
  */
+import { createHmac } from "node:crypto";
 import type { RunningHub } from "@switchboard/hub";
 import { waitFor as waitUntil } from "@switchboard/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -23,6 +24,7 @@ import {
   httpHistory,
   httpPublish,
   hub,
+  nextState,
   removeTempDirs,
   restart,
   tempDir,
@@ -240,4 +242,30 @@ describe("tab relay", () => {
     expect(b.publications.map((m) => m.data)).toEqual(texts);
     expect(a.subscribed.at(-1)).toMatchObject({ resumed: true, recovered: true });
   });
+
+  it("a hub refusal of the holder's connection (4001) reaches the riders, and their connect() tries the hub again", async () => {
+    const secret = "s3cret-s3cret-s3cret-s3cret-s3cret";
+    const locked = await hub({ config: { auth: { jwt: { secret } } } });
+    hubs.push(locked);
+    let token = "not-a-jwt";
+    const upstream = createClient({ urls: locked.url, WebSocket, tabs: false, token: () => token });
+    upstream.on("error", () => undefined);
+    const relay = new TabRelay(upstream, { replayWindow: 10, historyPageLimit: 2 });
+    relays.push(relay);
+    const c = rider(relay);
+    c.on("error", () => undefined);
+    // As a client with its own socket would: stopped with the hub's code, not "connecting" forever.
+    await expect(nextState(c, "disconnected")).resolves.toMatchObject({ code: 4001 });
+    token = hs256({ sub: "u1", channels: ["chat:*"], exp: Math.floor(Date.now() / 1000) + 60 }, secret);
+    c.connect();
+    await waitFor(() => c.state === "connected", "the rider connected again through the relay");
+    await expect(c.publish("chat:refused", "welcome back")).resolves.toMatchObject({ offset: 1 });
+  });
 });
+
+/** A minimal HS256 JWT (what the hub's `auth.jwt.secret` verifies). */
+function hs256(claims: Record<string, unknown>, secret: string): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const body = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${body}.${createHmac("sha256", secret).update(body).digest("base64url")}`;
+}

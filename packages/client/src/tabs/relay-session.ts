@@ -28,6 +28,8 @@ export interface RelayLink {
 export interface RelayOps {
   /** The upstream connection is up; its hub-assigned id and node. */
   readonly upstream: { connected: boolean; clientId: string | undefined; node: string | undefined };
+  /** A session asks to connect while the upstream is down: try the hub again if it had stopped. */
+  wake(): void;
   subscribe(session: RelaySession, frame: SubscribeFrame): void;
   unsubscribe(session: RelaySession, channel: string): void;
   publish(session: RelaySession, frame: PublishFrame): void;
@@ -108,6 +110,7 @@ export class RelaySession implements RelaySessionLike {
       case "connect":
         this.connectId = frame.id;
         if (this.relay.upstream.connected) this.acceptConnect(frame.id);
+        else this.relay.wake();
         return;
       case "ping":
         this.send({ type: "pong" });

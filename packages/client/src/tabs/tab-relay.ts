@@ -46,6 +46,14 @@ export class TabRelay implements RelayOps {
     };
   }
 
+  /**
+   * The upstream stops for good when the hub refuses it (4001, reconnect: false) and ends every
+   * session with that verdict; a riding app's connect() after it (a fresh token) must reach the hub.
+   */
+  wake(): void {
+    if (!this.closed && this.client.state === "disconnected") this.client.connect();
+  }
+
   /** A new session over `link` (its first frame must be `connect`). */
   attach(link: RelayLink): RelaySession {
     const session = new RelaySession(this, link);
@@ -163,11 +171,13 @@ export class TabRelay implements RelayOps {
       for (const s of [...this.sessions]) s.upstreamConnected();
       return;
     }
-    if (!this.wasConnected) return;
+    // A hub that refused us for good stops them too — also before the upstream was ever up, or
+    // the riders would wait in "connecting" and never hear the hub's verdict.
+    const reconnect = event.state === "connecting";
+    if (!this.wasConnected && reconnect) return;
     this.wasConnected = false;
     // The sessions follow the hub connection: down together, and back (resubscribing with
-    // `since`) when the upstream is; a hub that refused us for good stops them too.
-    const reconnect = event.state === "connecting";
+    // `since`) when the upstream is.
     const reason = `the holding tab's hub connection ended: ${event.reason ?? "closed"}`;
     for (const s of [...this.sessions]) s.end(event.code ?? RELAY_GONE, reason, reconnect);
   }
