@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-/** The `switchboard` command (CLI.md). Bad flags or config: one clear line, exit code 2. */
-import { HUB_DEFAULTS } from "@switchboard/hub";
+/** The `switchboard` command (docs/operations.md). Bad flags or config: one clear line, exit code 2. */
+import { ConfigError, HUB_DEFAULTS } from "@switchboard/hub";
 import { Command, CommanderError } from "commander";
 import { runHub } from "./hub-command.js";
 import {
@@ -134,6 +134,8 @@ try {
     fail(err.message.replace(/^error: /, ""));
   }
   if (err instanceof UsageError) fail(err.message);
+  // A key file named by the config that turned out missing or not a key (found at hub start).
+  if (err instanceof ConfigError) fail(`config: ${err.message}`);
   const code = (err as NodeJS.ErrnoException).code;
   if (code === "EADDRINUSE") fail(`port already in use (${(err as Error).message})`);
   throw err;

@@ -1,10 +1,12 @@
 /**
- * Connection and channel authorization. Anonymous access (the default without JWT settings) may
- * use every channel; a JWT user may use the channels its `channels` claim lists ("chat:*").
+ * Connection and channel authorization (docs/security.md "hub: authentication"). Anonymous
+ * access (the default without JWT settings) may use every channel; a JWT user may use the
+ * channels its `channels` claim lists ("chat:*"). Connection tokens and channel tokens are told
+ * apart by the `channel` claim, so neither can stand in for the other.
  */
-import { readFile } from "node:fs/promises";
 import { channelMatches } from "@switchboard/protocol";
-import { type CryptoKey, importSPKI, type JWTPayload, jwtVerify, type KeyObject } from "jose";
+import { type JWTPayload, jwtVerify } from "jose";
+import { loadVerifyKeys, type VerifyKeys } from "./auth-keys.js";
 import type { HubConfig } from "./config.js";
 
 export interface Identity {
@@ -14,52 +16,61 @@ export interface Identity {
   channels?: string[];
 }
 
+/** A verified token: who it is for and when it stops being valid (ms since the Unix epoch). */
+export interface Grant {
+  identity: Identity;
+  expiresAt: number;
+}
+
 export class AuthError extends Error {
   override readonly name = "AuthError";
 }
 
-type VerifyKey = Uint8Array | CryptoKey | KeyObject;
-
 export class Authenticator {
   private constructor(
-    private readonly key: VerifyKey | undefined,
+    private readonly keys: VerifyKeys | undefined,
     private readonly anonymous: boolean,
+    private readonly issuer: string | undefined,
+    private readonly audience: string | undefined,
   ) {}
 
+  /** Throws ConfigError (naming the key) when a key file is missing, unreadable or not a key. */
   static async create(config: HubConfig): Promise<Authenticator> {
+    const keys = await loadVerifyKeys(config);
     const jwt = config.auth?.jwt;
-    let key: VerifyKey | undefined;
-    if (jwt?.secret) key = new TextEncoder().encode(jwt.secret);
-    else if (jwt?.publicKeyFile) {
-      const pem = await readFile(jwt.publicKeyFile, "utf8");
-      key = await importSPKI(pem, pem.includes("EC PUBLIC") ? "ES256" : "RS256");
-    }
-    const anonymous = config.auth?.anonymous ?? key === undefined;
-    return new Authenticator(key, anonymous);
+    const anonymous = config.auth?.anonymous ?? keys === undefined;
+    return new Authenticator(keys, anonymous, jwt?.issuer, jwt?.audience);
   }
 
-  /** Identity for a `connect` frame; throws AuthError when credentials are required and bad. */
-  async connect(token: string | undefined): Promise<Identity> {
+  /** The grant for a `connect` frame: undefined for an anonymous connection; AuthError when bad. */
+  async connect(token: string | undefined): Promise<Grant | undefined> {
     if (token === undefined) {
-      if (this.anonymous) return {};
+      if (this.anonymous) return undefined;
       throw new AuthError("a token is required");
     }
-    const payload = await this.verify(token);
-    if (typeof payload.sub !== "string") throw new AuthError("token has no sub");
-    const identity: Identity = { user: payload.sub };
-    const channels = payload.channels;
-    if (Array.isArray(channels))
-      identity.channels = channels.filter((c): c is string => typeof c === "string");
-    else identity.channels = [];
-    return identity;
+    return this.connectionToken(token);
   }
 
-  /** Verifies a per-channel subscription token: it must name this channel (claim `channel`). */
-  async channelToken(token: string, channel: string, identity: Identity): Promise<void> {
-    const payload = await this.verify(token);
-    if (payload.channel !== channel) throw new AuthError("token is for another channel");
-    if (identity.user !== undefined && payload.sub !== undefined && payload.sub !== identity.user)
+  /** A `refresh` of the connection token: valid, a connection token, and for the same user. */
+  async refresh(token: string, current: Identity): Promise<Grant> {
+    const grant = await this.connectionToken(token);
+    if (current.user === undefined || grant.identity.user !== current.user)
       throw new AuthError("token is for another user");
+    return grant;
+  }
+
+  /**
+   * A per-channel token: it names exactly this channel (claim `channel`) and carries a non-empty
+   * `sub` equal to the connection's user. Returns when it expires.
+   */
+  async channelToken(token: string, channel: string, identity: Identity): Promise<number> {
+    const payload = await this.verify(token);
+    if (payload.channel === undefined) throw new AuthError("not a channel token (no channel claim)");
+    if (payload.channel !== channel) throw new AuthError("token is for another channel");
+    if (typeof payload.sub !== "string" || payload.sub === "")
+      throw new AuthError("channel token has no sub");
+    if (payload.sub !== identity.user) throw new AuthError("token is for another user");
+    return expiresAt(payload);
   }
 
   allowed(identity: Identity, channel: string): boolean {
@@ -67,13 +78,39 @@ export class Authenticator {
     return identity.channels.some((p) => channelMatches(p, channel));
   }
 
+  private async connectionToken(token: string): Promise<Grant> {
+    const payload = await this.verify(token);
+    if (payload.channel !== undefined) throw new AuthError("a channel token is not a connection token");
+    if (typeof payload.sub !== "string" || payload.sub === "") throw new AuthError("token has no sub");
+    const channels = payload.channels;
+    const identity: Identity = {
+      user: payload.sub,
+      channels: Array.isArray(channels) ? channels.filter((c): c is string => typeof c === "string") : [],
+    };
+    return { identity, expiresAt: expiresAt(payload) };
+  }
+
   private async verify(token: string): Promise<JWTPayload> {
-    if (!this.key) throw new AuthError("tokens are not configured on this hub");
+    const keys = this.keys;
+    if (!keys) throw new AuthError("tokens are not configured on this hub");
+    const options = {
+      requiredClaims: ["exp"],
+      algorithms: keys.algorithms,
+      ...(this.issuer !== undefined ? { issuer: this.issuer } : {}),
+      ...(this.audience !== undefined ? { audience: this.audience } : {}),
+    };
     try {
-      const { payload } = await jwtVerify(token, this.key, { requiredClaims: ["exp"] });
+      const { payload } =
+        keys.kind === "jwks"
+          ? await jwtVerify(token, keys.key, options)
+          : await jwtVerify(token, keys.key, options);
       return payload;
     } catch (err) {
       throw new AuthError(err instanceof Error ? err.message : "invalid token");
     }
   }
+}
+
+function expiresAt(payload: JWTPayload): number {
+  return (payload.exp ?? 0) * 1000;
 }

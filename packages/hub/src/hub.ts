@@ -73,6 +73,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const limits = config.limits;
   const node = options.node ?? `hub-${randomBytes(3).toString("hex")}`;
   const log = options.logger ?? createLogger(options.logLevel ?? HUB_DEFAULTS.logLevel, node);
+  // Keys first: a bad key file must fail startup before a broker is opened (and leaked).
+  const auth = await Authenticator.create(config);
   const broker = await brokerFor(options);
   const metrics = new HubMetrics();
   const channels = new ChannelRegistry(broker, (count) => metrics.deliveries.inc(count));
@@ -81,7 +83,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     config,
     limits,
     broker,
-    auth: await Authenticator.create(config),
+    auth,
     channels,
     metrics,
     log,

@@ -152,6 +152,7 @@ const CLIENT_FRAMES: Record<ClientFrameType, FrameSchema> = {
     optional: { since: position, limit: positiveInt },
   },
   presence: { required: { id: positiveInt, channel: channelName }, optional: {} },
+  refresh: { required: { id: positiveInt, token: text(8192) }, optional: { channel: channelName } },
   ping: { required: {}, optional: {} },
   pong: { required: {}, optional: {} },
 };

@@ -51,6 +51,7 @@ export const CloseCode = {
   MESSAGE_TOO_BIG: 1009,
   PROTOCOL_VIOLATION: 4000,
   UNAUTHORIZED: 4001,
+  TOKEN_EXPIRED: 4005,
   SLOW_CONSUMER: 4008,
   HEARTBEAT_MISSED: 4012,
   RATE_LIMIT_ABUSED: 4029,
@@ -68,6 +69,7 @@ export const closeCodeInfo: Readonly<Record<CloseCode, CloseCodeInfo>> = {
   1009: { reason: "frame larger than the hub's limit", reconnect: true },
   4000: { reason: "protocol violation (bad JSON, connect not first, …)", reconnect: false },
   4001: { reason: "no or invalid credentials at connect", reconnect: false },
+  4005: { reason: "token expired", reconnect: true },
   4008: { reason: "slow consumer: the socket's send buffer passed its limit", reconnect: true },
   4012: { reason: "heartbeat missed", reconnect: true },
   4029: { reason: "rate limit abused", reconnect: true },
@@ -77,5 +79,7 @@ export const closeCodeInfo: Readonly<Record<CloseCode, CloseCodeInfo>> = {
 /** Reasons carried by an `unsubscribed` frame the hub sends on its own. */
 export const UnsubscribeReason = {
   INSUFFICIENT_STATE: "insufficient_state",
+  /** The subscription's channel token expired: get a fresh one and subscribe again with `since`. */
+  TOKEN_EXPIRED: "token_expired",
 } as const;
 export type UnsubscribeReason = (typeof UnsubscribeReason)[keyof typeof UnsubscribeReason];

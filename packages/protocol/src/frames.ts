@@ -73,6 +73,13 @@ export interface PresenceRequestFrame {
   id: number;
   channel: string;
 }
+/** Renews the connection token (no `channel`) or one channel's token in place (docs/protocol.md). */
+export interface RefreshFrame {
+  type: "refresh";
+  id: number;
+  token: string;
+  channel?: string;
+}
 export interface PingFrame {
   type: "ping";
 }
@@ -87,6 +94,7 @@ export type ClientFrame =
   | PublishFrame
   | HistoryRequestFrame
   | PresenceRequestFrame
+  | RefreshFrame
   | PingFrame
   | PongFrame;
 
@@ -99,6 +107,15 @@ export interface ConnectedFrame {
   node: string;
   ping: number;
   limits: { maxFrameBytes: number };
+  /** Seconds until the connection token's `exp`; absent when the connection has no expiring token. */
+  expires?: number;
+}
+export interface RefreshedFrame {
+  type: "refreshed";
+  id: number;
+  /** Seconds until the new token's `exp`. */
+  expires: number;
+  channel?: string;
 }
 export interface SubscribedFrame {
   type: "subscribed";
@@ -166,6 +183,7 @@ export interface DisconnectFrame {
 
 export type HubFrame =
   | ConnectedFrame
+  | RefreshedFrame
   | SubscribedFrame
   | UnsubscribedFrame
   | PubFrame
