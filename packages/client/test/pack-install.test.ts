@@ -31,10 +31,21 @@ interface PackedPackage {
   imports: string[];
 }
 
-/** Every publishable package; a new one is one more line here (e.g. react: SwitchboardProvider, useChannel). */
+/** Every publishable package; a new one is one more line here. */
 const PACKAGES: PackedPackage[] = [
   { dir: "protocol", imports: ["encodeFrame", "PROTOCOL_VERSION", "ErrorCode"] },
   { dir: "client", imports: ["getSharedClient", "createClient", "switchboardShared", "SwitchboardError"] },
+  {
+    dir: "react",
+    imports: [
+      "SwitchboardProvider",
+      "useClient",
+      "useChannel",
+      "usePublish",
+      "usePresence",
+      "useConnectionState",
+    ],
+  },
 ];
 
 interface Manifest {
@@ -151,12 +162,13 @@ describe("installed into an empty project", () => {
 import { PROTOCOL_VERSION } from "@switchboard/protocol";
 import { createClient } from "@switchboard/client";
 import { switchboardShared } from "@switchboard/client/federation";
+import * as bindings from "@switchboard/react";
 const client = createClient({ urls: process.argv[2], WebSocket, name: "pack-install" });
 const published = await client.publish("chat:pack", { text: "from the tarball" });
 const history = await client.history("chat:pack");
 client.close();
 console.log(JSON.stringify({ PROTOCOL_VERSION, published, data: history.publications.map((p) => p.data),
-  shared: Object.keys(switchboardShared()) }));
+  shared: Object.keys(switchboardShared()), hooks: Object.keys(bindings) }));
 `,
     );
     const { stdout } = await run(process.execPath, [script, running.url], { cwd: project });
@@ -167,6 +179,9 @@ console.log(JSON.stringify({ PROTOCOL_VERSION, published, data: history.publicat
       data: [{ text: "from the tarball" }],
     });
     expect(result.shared).toContain("@switchboard/client");
+    expect(result.hooks).toEqual(
+      expect.arrayContaining(["SwitchboardProvider", "useChannel", "usePresence"]),
+    );
   });
 
   it("type-checks a TypeScript consumer through the exports map", async () => {
