@@ -19,6 +19,7 @@ export class ChannelRegistry {
   constructor(
     private readonly broker: Broker,
     private readonly onDelivered: (count: number) => void,
+    private readonly joinLeaveMaxSubscribers = Number.POSITIVE_INFINITY,
   ) {}
 
   readonly handleEvent = (event: BrokerEvent): void => {
@@ -58,13 +59,20 @@ export class ChannelRegistry {
   private streamFor(channel: string, policy: HistoryPolicy): ChannelStream {
     const existing = this.streams.get(channel);
     if (existing && !existing.closed) return existing;
-    const stream = new ChannelStream(channel, this.broker, policy, this.onDelivered, (closed) => {
-      if (this.streams.get(channel) !== closed) return;
-      this.streams.delete(channel);
-      this.broker.unsubscribe(channel).catch(() => {
-        // Best effort: a broker that is down has no live subscription to drop.
-      });
-    });
+    const stream = new ChannelStream(
+      channel,
+      this.broker,
+      policy,
+      this.onDelivered,
+      (closed) => {
+        if (this.streams.get(channel) !== closed) return;
+        this.streams.delete(channel);
+        this.broker.unsubscribe(channel).catch(() => {
+          // Best effort: a broker that is down has no live subscription to drop.
+        });
+      },
+      this.joinLeaveMaxSubscribers,
+    );
     this.streams.set(channel, stream);
     // A failed start surfaces through join(); keep the rejection from being unhandled here.
     stream.ready.catch(() => undefined);

@@ -72,6 +72,8 @@ export class ChannelStream {
     private readonly policy: HistoryPolicy,
     private readonly onDelivered: (count: number) => void,
     private readonly onClosed: (stream: ChannelStream) => void,
+    /** Above this many local subscribers, join/leave frames are not fanned out (docs/protocol.md). */
+    private readonly joinLeaveMaxSubscribers = Number.POSITIVE_INFINITY,
   ) {
     this.ready = this.start();
   }
@@ -104,6 +106,9 @@ export class ChannelStream {
   }
 
   onPresence(type: "join" | "leave", info: ClientInfo): void {
+    // One event to every subscriber makes a mass subscribe O(N²) frames; a large channel's
+    // occupancy is read with `presence` instead.
+    if (this.subscribers.size > this.joinLeaveMaxSubscribers) return;
     const frame = encodeFrame(presenceFrame(type, this.channel, info));
     for (const sub of this.subscribers.values()) if (sub.id !== info.client) sub.presenceEvent(frame);
   }

@@ -17,6 +17,8 @@ export const DEFAULT_LIMITS = {
   dedupeSeconds: 300,
   /** Presence entries expire unless refreshed; a dead node's clients disappear after this. */
   presenceTtlSeconds: 30,
+  /** Local subscribers of a channel above which a node sends no join/leave frames for it. */
+  joinLeaveMaxSubscribers: 100,
   /** Requests beyond the rate limit in one second before the connection is closed with 4029. */
   rateLimitStrikes: 20,
   /** Under load, how long writes may wait to coalesce more frames per socket (0: never wait). */
@@ -69,6 +71,7 @@ const limitsSchema = z
     maxHistoryLimit: positiveInt.default(DEFAULT_LIMITS.maxHistoryLimit),
     dedupeSeconds: positiveInt.default(DEFAULT_LIMITS.dedupeSeconds),
     presenceTtlSeconds: positiveInt.default(DEFAULT_LIMITS.presenceTtlSeconds),
+    joinLeaveMaxSubscribers: nonNegativeInt.default(DEFAULT_LIMITS.joinLeaveMaxSubscribers),
     rateLimitStrikes: positiveInt.default(DEFAULT_LIMITS.rateLimitStrikes),
     flushDelayMaxMs: z.number().nonnegative().max(100).default(DEFAULT_LIMITS.flushDelayMaxMs),
     maxDepth: positiveInt.default(DEFAULT_LIMITS.maxDepth),

@@ -77,7 +77,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const auth = await Authenticator.create(config);
   const broker = await brokerFor(options);
   const metrics = new HubMetrics();
-  const channels = new ChannelRegistry(broker, (count) => metrics.deliveries.inc(count));
+  const channels = new ChannelRegistry(
+    broker,
+    (count) => metrics.deliveries.inc(count),
+    limits.joinLeaveMaxSubscribers,
+  );
   const ctx: HubContext = {
     node,
     config,
