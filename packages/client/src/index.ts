@@ -7,7 +7,6 @@ export type { Listener, Unsubscribe } from "./emitter.js";
 export { ClientErrorCode, SwitchboardError, type SwitchboardErrorCode } from "./errors.js";
 export * from "./federation/switchboard-shared.js";
 export {
-  areCompatibleVersions,
   getSharedClient,
   PAGE_CLIENT_KEY,
   type PageClientRecord,

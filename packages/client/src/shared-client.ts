@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION } from "@switchboard/protocol";
 import type { Client } from "./api.js";
 import { createClient } from "./client.js";
 import { SwitchboardError } from "./errors.js";
-import { SWITCHBOARD_CLIENT_VERSION } from "./federation/switchboard-shared.js";
+import { areCompatibleVersions, SWITCHBOARD_CLIENT_VERSION } from "./federation/switchboard-shared.js";
 import type { ClientOptions } from "./types.js";
 
 /** `Symbol.for`, so every copy of the package (and every bundle) names the same slot. */
@@ -60,16 +60,6 @@ export function resetSharedClient(): void {
   if (isRecord(existing)) existing.client.close();
 }
 
-/**
- * Whether two @switchboard/client versions work together: the same major, and for 0.x the same
- * minor (semver's caret rule, so a patch bump on either side never refuses).
- */
-export function areCompatibleVersions(a: string, b: string): boolean {
-  const [pa, pb] = [parse(a), parse(b)];
-  if (!pa || !pb || pa.major !== pb.major) return false;
-  return pa.major !== 0 || pa.minor === pb.minor;
-}
-
 function attach(existing: unknown): Client {
   const found = isRecord(existing)
     ? `@switchboard/client ${existing.version} (protocol ${existing.protocolVersion})`
@@ -101,11 +91,4 @@ function isRecord(value: unknown): value is PageClientRecord {
     typeof r.client === "object" &&
     r.client !== null
   );
-}
-
-const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/;
-
-function parse(version: string): { major: number; minor: number } | undefined {
-  const m = SEMVER.exec(version);
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
 }

@@ -61,10 +61,24 @@ const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/;
  * means exactly that), from the lowest patch on — so a patch bump on either side never refuses.
  */
 export function compatibleRange(version: string): string {
-  const match = SEMVER.exec(version);
-  if (!match) throw new TypeError(`switchboardShared: "${version}" is not a semver version (x.y.z)`);
-  const [, major, minor] = match;
-  return major === "0" ? `^0.${minor}.0` : `^${major}.0.0`;
+  const parsed = parseVersion(version);
+  if (!parsed) throw new TypeError(`switchboardShared: "${version}" is not a semver version (x.y.z)`);
+  return parsed.major === 0 ? `^0.${parsed.minor}.0` : `^${parsed.major}.0.0`;
+}
+
+/**
+ * Whether two @switchboard/client versions work together: the rule of compatibleRange (same
+ * major, for 0.x the same minor), so the page-client check and the shared range never disagree.
+ */
+export function areCompatibleVersions(a: string, b: string): boolean {
+  const [pa, pb] = [parseVersion(a), parseVersion(b)];
+  if (!pa || !pb || pa.major !== pb.major) return false;
+  return pa.major !== 0 || pa.minor === pb.minor;
+}
+
+function parseVersion(version: string): { major: number; minor: number } | undefined {
+  const m = SEMVER.exec(version);
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
 }
 
 /**
