@@ -6,6 +6,7 @@ import type {
   ClientState,
   HistoryOptions,
   HistoryResult,
+  OutboxState,
   PublishOptions,
   PublishResult,
   SubscribeOptions,
@@ -36,6 +37,8 @@ export interface Client {
   readonly node: string | undefined;
   /** Whether this tab holds the browser's connection or rides another tab's ("tab" events). */
   readonly tabRole: TabRole;
+  /** The offline outbox now: queued publishes and whether they survive a reload ("outbox" events). */
+  readonly outbox: OutboxState;
   on<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): Unsubscribe;
   once<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): Unsubscribe;
   off<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): void;

@@ -20,6 +20,8 @@ import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
 import { SwitchboardError } from "./errors.js";
 import { generateKey } from "./keys.js";
 import { toMessage } from "./message.js";
+import { OfflineOutbox } from "./outbox/offline-outbox.js";
+import type { OutboxRecord } from "./outbox/outbox-store.js";
 import { type ReplyHandlers, ReplyTracker, type RequestFrame } from "./requests/reply-tracker.js";
 import { RetryingRequests } from "./requests/retrying-requests.js";
 import { ChannelSubscription, type SubscriptionHost } from "./subscription/channel-subscription.js";
@@ -32,6 +34,7 @@ import type {
   HistoryOptions,
   HistoryResult,
   Message,
+  OutboxState,
   PublishOptions,
   PublishResult,
   SubscribeOptions,
@@ -53,6 +56,12 @@ class SwitchboardClient implements Client {
   private readonly requestTimeoutMs: number;
   /** Set when this client shares one hub connection with the other tabs (docs/client.md, "Tabs"). */
   private readonly tabs: TabCoordinator | undefined;
+  /** Every publish until it settles; IndexedDB-backed in a browser (docs/client.md, "Offline"). */
+  private readonly outboxStore: OfflineOutbox | undefined;
+  /** Until the outbox has adopted what earlier pages left: new publishes queue behind those. */
+  private restoring: Promise<void> | undefined;
+  /** Adopted entries not yet settled, shown as pending by subscriptions made later. */
+  private readonly adopted = new Map<string, Message>();
   private closedByApp = false;
   /** Set when the hub ended the connection for good (4000, 4001, reconnect: false) until connect(). */
   private refusal: string | undefined;
@@ -70,6 +79,7 @@ class SwitchboardClient implements Client {
     this.publishTimeoutMs = options.publishTimeoutMs ?? clientDefaults.publishTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs ?? clientDefaults.requestTimeoutMs;
     this.tabs = this.createTabs(options, urls);
+    this.outboxStore = this.createOutbox(options, urls);
     this.connection = new Connection(
       {
         urls,
@@ -114,6 +124,13 @@ class SwitchboardClient implements Client {
       gapPageLimit: clientDefaults.gapPageLimit,
       subscribeTimeoutMs: this.requestTimeoutMs,
     };
+    if (this.outboxStore?.restores) {
+      const restoring = this.outboxStore.start().catch(() => undefined);
+      this.restoring = restoring;
+      void restoring.then(() => {
+        if (this.restoring === restoring) this.restoring = undefined;
+      });
+    }
     if (options.autoConnect ?? clientDefaults.autoConnect)
       // A microtask, so listeners added right after createClient() see the first events.
       queueMicrotask(() => {
@@ -137,6 +154,10 @@ class SwitchboardClient implements Client {
 
   get tabRole(): TabRole {
     return this.tabs ? this.tabs.currentRole : "off";
+  }
+
+  get outbox(): OutboxState {
+    return this.outboxStore ? this.outboxStore.state : { queued: 0, bytes: 0, persistent: false };
   }
 
   on<K extends keyof ClientEvents>(type: K, listener: Listener<ClientEvents[K]>): Unsubscribe {
@@ -163,6 +184,7 @@ class SwitchboardClient implements Client {
     this.connection.close();
     this.tabs?.stop();
     this.pending.rejectAll(new SwitchboardError("CLOSED", "the client was closed"));
+    this.outboxStore?.close();
   }
 
   subscribe(channel: string, options: SubscribeOptions = {}): Subscription {
@@ -175,6 +197,8 @@ class SwitchboardClient implements Client {
       throw new SwitchboardError("INVALID_ARGUMENT", `rewind: a whole number ≥ 1 expected, got ${rewind}`);
     const sub = new ChannelSubscription(channel, this.host, options);
     this.subscriptions.set(channel, sub);
+    for (const message of this.adopted.values())
+      if (message.channel === channel && message.key !== undefined) sub.localPublish(message.key, message);
     if (this.connection.state === "connected") sub.connected();
     return sub;
   }
@@ -191,13 +215,42 @@ class SwitchboardClient implements Client {
     const closed = this.closedError();
     if (closed) return Promise.reject(closed);
     const key = options.key ?? generateKey();
-    const echo: Message = { channel, key, data, time: Date.now(), pending: true };
+    const time = Date.now();
+    const full = this.outboxStore?.hold(channel, key, data, time);
+    if (full) return Promise.reject(full);
+    const echo: Message = { channel, key, data, time, pending: true };
     if (this.clientId !== undefined) echo.info = { client: this.clientId };
     this.subscriptions.get(channel)?.localPublish(key, echo);
+    const timeoutMs = options.timeoutMs ?? this.publishTimeoutMs;
+    const restoring = this.restoring;
+    if (!restoring) return this.sendPublish(channel, key, data, timeoutMs);
+    return restoring.then(() => {
+      const closed = this.closedError();
+      if (!closed) return this.sendPublish(channel, key, data, timeoutMs);
+      this.outboxStore?.release(channel, key);
+      this.subscriptions.get(channel)?.publishSettled(key, closed);
+      throw closed;
+    });
+  }
+
+  /** Hands a publish to the retrying requests; it leaves the outbox when it settles. */
+  private sendPublish(channel: string, key: string, data: Json, timeoutMs: number): Promise<PublishResult> {
     const frame = { type: "publish", channel, data, key } as const;
-    return this.pending.publish(frame, options.timeoutMs ?? this.publishTimeoutMs, (outcome) =>
-      this.subscriptions.get(channel)?.publishSettled(key, outcome),
+    const done = this.pending.publish(
+      frame,
+      timeoutMs,
+      (outcome) => this.subscriptions.get(channel)?.publishSettled(key, outcome),
+      this.outboxStore !== undefined,
     );
+    const outbox = this.outboxStore;
+    if (outbox) {
+      const release = (): void => {
+        this.adopted.delete(`${channel}\n${key}`);
+        outbox.release(channel, key);
+      };
+      done.then(release, release);
+    }
+    return done;
   }
 
   async history(channel: string, options: HistoryOptions = {}): Promise<HistoryResult> {
@@ -238,9 +291,42 @@ class SwitchboardClient implements Client {
       // The one real connection, made only in the holding tab. It serves the relay alone: the
       // riding clients (this tab's too) keep their own publishes while it is down and re-send
       // them under the same keys, so state such as an offline outbox belongs to them, not here.
-      createUpstream: () => createClient({ ...options, tabs: false, autoConnect: true }),
+      // Its outbox is off: each tab's own client keeps its publishes (riders have no link offline).
+      createUpstream: () => createClient({ ...options, tabs: false, outbox: false, autoConnect: true }),
       onRole: (role) => this.events.emit("tab", { role }),
     });
+  }
+
+  private createOutbox(options: ClientOptions, urls: string[]): OfflineOutbox | undefined {
+    if (options.outbox === false) return undefined;
+    const settings = typeof options.outbox === "object" ? options.outbox : {};
+    const defaults = clientDefaults.outbox;
+    const tabs = typeof options.tabs === "object" ? options.tabs : undefined;
+    return new OfflineOutbox(
+      {
+        group: tabs?.group ?? urls.join(" "),
+        maxEntries: settings.maxEntries ?? defaults.maxEntries,
+        maxBytes: settings.maxBytes ?? defaults.maxBytes,
+        storage: settings.storage ?? defaults.storage,
+      },
+      {
+        changed: (state) => this.events.emit("outbox", state),
+        error: (error) => this.events.emit("error", error),
+        adopted: (records) => this.adopt(records),
+      },
+    );
+  }
+
+  /** Publishes a gone page left in the outbox: shown pending, sent under their keys, in order. */
+  private adopt(records: OutboxRecord[]): void {
+    for (const record of records) {
+      const { channel, key, data, time } = record;
+      if (this.closedByApp || this.outboxStore?.hold(channel, key, data, time, record.id)) continue;
+      const echo: Message = { channel, key, data, time, pending: true };
+      this.adopted.set(`${channel}\n${key}`, echo);
+      this.subscriptions.get(channel)?.localPublish(key, echo);
+      this.sendPublish(channel, key, data, this.publishTimeoutMs).catch(() => undefined);
+    }
   }
 
   private assertOpen(): void {

@@ -10,6 +10,10 @@ export const ClientErrorCode = {
   INVALID_ARGUMENT: "INVALID_ARGUMENT",
   /** Another copy of the client on the page is of an incompatible version (see getSharedClient). */
   INCOMPATIBLE_VERSION: "INCOMPATIBLE_VERSION",
+  /** The offline outbox holds its maxEntries or maxBytes: the publish is refused, not queued. */
+  OUTBOX_FULL: "OUTBOX_FULL",
+  /** The browser would not store queued publishes (IndexedDB missing, quota): kept in memory only. */
+  STORAGE_UNAVAILABLE: "STORAGE_UNAVAILABLE",
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

@@ -42,6 +42,30 @@ export interface ClientOptions {
    * Web Locks and BroadcastChannel; `false` gives this client its own connection.
    */
   tabs?: boolean | TabsOptions;
+  /**
+   * Offline outbox: publishes wait, with their keys, until the hub has them — in IndexedDB where
+   * the page has it, so they survive a reload (docs/client.md, "Offline"). `false`: publishes
+   * made offline time out after publishTimeoutMs as they would without it.
+   */
+  outbox?: boolean | OutboxOptions;
+}
+
+export interface OutboxOptions {
+  /** Most messages waiting at once; one more is refused with OUTBOX_FULL. */
+  maxEntries?: number;
+  /** Most bytes of waiting messages (data + channel + key, UTF-8); beyond it OUTBOX_FULL. */
+  maxBytes?: number;
+  /** "auto": IndexedDB where available, else memory; "memory": never stored. */
+  storage?: "auto" | "memory";
+}
+
+/** What the outbox holds now ("outbox" events, client.outbox). */
+export interface OutboxState {
+  /** Publishes not yet acknowledged by the hub (queued while offline, or in flight). */
+  queued: number;
+  bytes: number;
+  /** The entries survive a reload (IndexedDB); false in Node or when storage failed. */
+  persistent: boolean;
 }
 
 export interface TabsOptions {
@@ -93,6 +117,8 @@ export interface ClientEvents {
   error: SwitchboardError;
   /** The tab's role changed (see TabRole). */
   tab: { role: TabRole };
+  /** The outbox's content changed (a publish queued or settled). */
+  outbox: OutboxState;
 }
 
 /** One publication as the app sees it. */

@@ -77,7 +77,13 @@ describe("types", () => {
 
   it("error codes are the protocol's plus the client's", () => {
     expectTypeOf<SwitchboardErrorCode>().toEqualTypeOf<
-      ErrorCode | "TIMEOUT" | "CLOSED" | "INVALID_ARGUMENT" | "INCOMPATIBLE_VERSION"
+      | ErrorCode
+      | "TIMEOUT"
+      | "CLOSED"
+      | "INVALID_ARGUMENT"
+      | "INCOMPATIBLE_VERSION"
+      | "OUTBOX_FULL"
+      | "STORAGE_UNAVAILABLE"
     >();
     expectTypeOf<SwitchboardError["code"]>().toEqualTypeOf<SwitchboardErrorCode>();
   });

@@ -3,6 +3,8 @@
  * dedupe makes the retry harmless) and the app's history/presence reads. Each one is sent when
  * connected, re-sent after a reconnect, retried with backoff after UNAVAILABLE / RATE_LIMITED,
  * and rejected on any other error, on its timeout (TIMEOUT), or on client.close() (CLOSED).
+ * Publishes of a client with an offline outbox count their timeout only while sent on a
+ * connection: offline they wait (docs/client.md, "Offline").
  */
 import type { StreamPosition } from "@switchboard/protocol";
 import { Backoff, type BackoffOptions } from "../connection/backoff.js";
@@ -23,7 +25,10 @@ interface Entry {
   readonly frame: RequestFrame;
   readonly expect: ReplyFrame["type"];
   readonly backoff: Backoff;
-  readonly timer: ReturnType<typeof setTimeout>;
+  readonly timeoutMs: number;
+  /** Runs only while the request is out on a connection (offline outbox). */
+  readonly onlineTimeout: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
   /** The hub's reply or the error that ends the request. */
   readonly settle: (outcome: ReplyFrame | SwitchboardError) => void;
   /** Publishes only: resolves with a position learnt without the reply (see proven()). */
@@ -64,6 +69,7 @@ export class RetryingRequests {
     frame: PublishRequest,
     timeoutMs: number,
     onSettled: (outcome: StreamPosition | SwitchboardError) => void,
+    onlineTimeout = false,
   ): Promise<StreamPosition> {
     return new Promise<StreamPosition>((resolve, reject) => {
       const settle = (outcome: ReplyFrame | SwitchboardError): void => {
@@ -77,7 +83,7 @@ export class RetryingRequests {
           resolve(position);
         }
       };
-      this.enqueue(frame, "published", timeoutMs, resolve, settle);
+      this.enqueue(frame, "published", timeoutMs, resolve, settle, onlineTimeout);
     });
   }
 
@@ -134,10 +140,28 @@ export class RetryingRequests {
       },
       lost: () => {
         entry.id = undefined; // resendAll() picks it up after the reconnect
+        if (entry.onlineTimeout) {
+          clearTimeout(entry.timer);
+          entry.timer = undefined;
+        }
       },
     });
     if (sent instanceof SwitchboardError) this.finish(entry, sent);
-    else entry.id = sent;
+    else {
+      entry.id = sent;
+      if (sent !== undefined && entry.timer === undefined) this.arm(entry);
+    }
+  }
+
+  private arm(entry: Entry): void {
+    entry.timer = setTimeout(
+      () =>
+        this.finish(
+          entry,
+          new SwitchboardError("TIMEOUT", `${entry.frame.type} timed out after ${entry.timeoutMs} ms`),
+        ),
+      entry.timeoutMs,
+    );
   }
 
   private enqueue(
@@ -146,25 +170,22 @@ export class RetryingRequests {
     timeoutMs: number,
     prove: Entry["prove"],
     settle: Entry["settle"],
+    onlineTimeout = false,
   ): void {
     const entry: Entry = {
       frame,
       expect,
       backoff: new Backoff(this.retry),
-      timer: setTimeout(
-        () =>
-          this.finish(
-            entry,
-            new SwitchboardError("TIMEOUT", `${frame.type} timed out after ${timeoutMs} ms`),
-          ),
-        timeoutMs,
-      ),
+      timeoutMs,
+      onlineTimeout,
+      timer: undefined,
       settle,
       prove,
       id: undefined,
       retryTimer: undefined,
     };
     this.entries.add(entry);
+    if (!onlineTimeout) this.arm(entry);
     this.trySend(entry);
   }
 
