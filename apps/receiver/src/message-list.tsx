@@ -9,6 +9,8 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
   second: "2-digit",
 });
 const STATUS_LABEL = { pending: "Sending…", sent: "Sent", failed: "Not sent" } as const;
+/** A pending message while the hub is unreachable waits in the client's outbox. */
+const QUEUED_LABEL = "Queued";
 
 export interface MessageListProps {
   items: readonly FeedItem[];
@@ -16,6 +18,8 @@ export interface MessageListProps {
   history: "loading" | "ready" | "failed";
   /** The hub verifies identities (some message or member carries a hub-stamped user). */
   authenticated?: boolean;
+  /** The hub is unreachable: own pending messages are queued, not being sent. */
+  offline?: boolean;
 }
 
 /**
@@ -23,7 +27,13 @@ export interface MessageListProps {
  * newest message while the reader is at the bottom, and the newest row is always rendered even
  * when they scrolled up — so it is always in the DOM.
  */
-export function MessageList({ items, channel, history, authenticated = false }: MessageListProps) {
+export function MessageList({
+  items,
+  channel,
+  history,
+  authenticated = false,
+  offline = false,
+}: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const rangeExtractor = useCallback((range: Range) => {
     const indexes = defaultRangeExtractor(range);
@@ -69,7 +79,7 @@ export function MessageList({ items, channel, history, authenticated = false }: 
                 className="sb-msg-row"
                 style={{ transform: `translateY(${row.start}px)` }}
               >
-                <MessageRow item={item} authenticated={authenticated} />
+                <MessageRow item={item} authenticated={authenticated} offline={offline} />
               </article>
             );
           })}
@@ -116,9 +126,11 @@ function measureRow(
 const MessageRow = memo(function MessageRow({
   item,
   authenticated,
+  offline,
 }: {
   item: FeedItem;
   authenticated: boolean;
+  offline: boolean;
 }) {
   const date = new Date(item.time);
   const classes = ["sb-msg", item.kind === "notice" ? "sb-msg-notice" : "", item.status ? "sb-msg-own" : ""];
@@ -155,7 +167,7 @@ const MessageRow = memo(function MessageRow({
           </time>
           {item.status && (
             <span className={`sb-msg-status sb-msg-${item.status}`} title={item.error}>
-              {STATUS_LABEL[item.status]}
+              {item.status === "pending" && offline ? QUEUED_LABEL : STATUS_LABEL[item.status]}
             </span>
           )}
         </div>

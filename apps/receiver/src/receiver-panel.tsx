@@ -1,4 +1,4 @@
-import { useClient, useConnectionState, usePresence, useSubscription } from "@switchboard/react";
+import { useClient, useConnectionState, useOutbox, usePresence, useSubscription } from "@switchboard/react";
 import { startTransition, useEffect, useMemo, useState } from "react";
 import { ChannelFeed, type FeedSnapshot } from "./channel-feed.js";
 import { ConnectionBadge } from "./connection-badge.js";
@@ -20,6 +20,8 @@ export function ReceiverPanel({ channel }: { channel: string }) {
   });
   const presence = usePresence(channel);
   const connection = useConnectionState();
+  const outbox = useOutbox();
+  const offline = connection.state !== "connected";
   // A hub that verifies tokens stamps `user` on members and messages; then chosen names are marked.
   const authenticated = useMemo(
     () =>
@@ -36,6 +38,11 @@ export function ReceiverPanel({ channel }: { channel: string }) {
         </h2>
         <ConnectionBadge view={connection} />
       </header>
+      {offline && outbox.queued > 0 && (
+        <p className="sb-rx-queued" role="status" data-queued={outbox.queued}>
+          {outbox.queued === 1 ? "1 message" : `${outbox.queued} messages`} queued — sent when the hub is back
+        </p>
+      )}
       <PresenceBar clients={presence.members} selfId={connection.clientId} />
       {snapshot.history === "failed" && (
         <p className="sb-rx-warning">
@@ -47,6 +54,7 @@ export function ReceiverPanel({ channel }: { channel: string }) {
         channel={channel}
         history={snapshot.history}
         authenticated={authenticated}
+        offline={offline}
       />
     </section>
   );

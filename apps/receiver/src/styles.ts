@@ -9,6 +9,7 @@ const STYLE_ID = "switchboard-receiver-styles";
 const CSS = `
 .sb-rx{display:flex;flex-direction:column;height:100%;min-height:0;max-height:100vh;box-sizing:border-box;
   background:var(--sb-surface,#fff);color:var(--sb-text,#1d2330)}
+.sb-rx-queued{margin:0 16px 6px;padding:6px 10px;border-radius:8px;background:#fff4d6;color:#7a4b00;font-size:.82rem;font-weight:600}
 .sb-rx-head{display:flex;align-items:center;justify-content:space-between;gap:12px;padding:14px 16px 8px}
 .sb-rx-title{margin:0;font-size:1rem;font-weight:650;overflow-wrap:anywhere}
 .sb-rx-title span{color:var(--sb-muted,#5f6b7a);margin-right:1px}

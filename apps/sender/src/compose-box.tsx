@@ -1,14 +1,24 @@
-import { useConnectionState, usePublish } from "@switchboard/react";
+import { useConnectionState, useOutbox, usePublish, useTabRole } from "@switchboard/react";
 import { type FormEvent, type KeyboardEvent, useId, useState } from "react";
 import { offlineReason } from "./offline-reason.js";
 import { chatData } from "./send-message.js";
+
+const ROLE_LABEL = {
+  holder: "This tab holds the hub connection",
+  rider: "Sharing another tab's hub connection",
+  electing: "Choosing the tab that holds the connection…",
+  off: "",
+} as const;
 
 export interface ComposeBoxProps {
   channel: string;
   author?: string | undefined;
 }
 
-/** Textbox "Message" + button "Send". Enter sends, Shift+Enter adds a line; no sending while offline. */
+/**
+ * Textbox "Message" + button "Send". Enter sends, Shift+Enter adds a line. Offline the message is
+ * accepted and queued (the client's outbox keeps it across a reload and sends it once the hub is back).
+ */
 export function ComposeBox({ channel, author }: ComposeBoxProps) {
   const connection = useConnectionState();
   const publish = usePublish(channel);
@@ -16,9 +26,11 @@ export function ComposeBox({ channel, author }: ComposeBoxProps) {
   const [error, setError] = useState<string | undefined>(undefined);
   const statusId = useId();
   const online = connection.state === "connected";
+  const outbox = useOutbox();
+  const role = useTabRole();
 
   const send = () => {
-    if (!online || text.trim() === "") return;
+    if (text.trim() === "") return;
     const value = text;
     // Cleared at once: the receiver already shows the message as pending, so the box is free.
     setText("");
@@ -62,11 +74,26 @@ export function ComposeBox({ channel, author }: ComposeBoxProps) {
       />
       <div className="sb-compose-foot">
         <p id={statusId} className={online ? "sb-compose-hint" : "sb-compose-offline"} role="status">
-          {online ? "Enter sends · Shift+Enter: new line" : offlineReason(connection)}
+          {online
+            ? "Enter sends · Shift+Enter: new line"
+            : `${offlineReason(connection)} — messages are queued`}
         </p>
-        <button className="sb-compose-send" type="submit" disabled={!online}>
-          Send
+        <button className="sb-compose-send" type="submit">
+          {online ? "Send" : "Queue"}
         </button>
+      </div>
+      <div className="sb-compose-state">
+        {outbox.queued > 0 && (
+          <span className="sb-compose-queued" data-queued={outbox.queued}>
+            {outbox.queued === 1 ? "1 message queued" : `${outbox.queued} messages queued`}
+            {outbox.persistent ? " (kept across reloads)" : ""}
+          </span>
+        )}
+        {role !== "off" && (
+          <span className="sb-compose-role" data-tab-role={role}>
+            {ROLE_LABEL[role]}
+          </span>
+        )}
       </div>
       {error !== undefined && <p className="sb-compose-error">{error}</p>}
     </form>

@@ -20,6 +20,9 @@ const CSS = `
 .sb-compose-hint{color:var(--sb-muted,#5f6b7a)}
 .sb-compose-offline{color:var(--sb-warn,#8a5300)}
 .sb-compose-error{color:var(--sb-danger,#b42318)}
+.sb-compose-state{display:flex;flex-wrap:wrap;gap:6px 12px;font-size:.78rem;color:var(--sb-muted,#5f6b7a)}
+.sb-compose-state:empty{display:none}
+.sb-compose-queued{padding:2px 8px;border-radius:999px;background:#fff4d6;color:#7a4b00;font-weight:600}
 .sb-compose-send{flex:none;padding:9px 20px;border:0;border-radius:var(--sb-radius-sm,8px);font:inherit;font-weight:600;
   color:#fff;background:var(--sb-accent,#3157d5);cursor:pointer}
 .sb-compose-send:hover:not(:disabled){filter:brightness(1.08)}

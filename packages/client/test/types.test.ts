@@ -26,7 +26,7 @@ describe("types", () => {
   it("client event map", () => {
     expectTypeOf<ClientEvents["state"]>().toEqualTypeOf<StateEvent>();
     expectTypeOf<ClientEvents["error"]>().toEqualTypeOf<SwitchboardError>();
-    expectTypeOf<keyof ClientEvents>().toEqualTypeOf<"state" | "error" | "tab">();
+    expectTypeOf<keyof ClientEvents>().toEqualTypeOf<"state" | "error" | "tab" | "outbox">();
     expectTypeOf<ClientEvents["tab"]>().toEqualTypeOf<{ role: TabRole }>();
     expectTypeOf<Client["tabRole"]>().toEqualTypeOf<"holder" | "rider" | "electing" | "off">();
     expectTypeOf<StateEvent["state"]>().toEqualTypeOf<ClientState>();

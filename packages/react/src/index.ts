@@ -11,6 +11,7 @@ export type { ChannelSubscribeOptions } from "./subscription-registry.js";
 export { SwitchboardAlert, type SwitchboardAlertProps } from "./switchboard-alert.js";
 export { type UseChannelOptions, useChannel } from "./use-channel.js";
 export { type ConnectionView, useConnectionState } from "./use-connection-state.js";
+export { useOutbox } from "./use-outbox.js";
 export { type PresenceView, usePresence } from "./use-presence.js";
 export { type Publish, usePublish } from "./use-publish.js";
 export { type AttachSubscription, type UseSubscriptionOptions, useSubscription } from "./use-subscription.js";
