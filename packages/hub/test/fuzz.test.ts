@@ -23,6 +23,7 @@ const types = [
   "publish",
   "history",
   "presence",
+  "refresh",
   "ping",
   "pong",
   "pub",
@@ -232,6 +233,15 @@ const wellFormed = fc.oneof(
       limit: fc.integer({ min: 1 }),
     },
     { requiredKeys: ["type", "id", "channel"] },
+  ),
+  fc.record(
+    {
+      type: fc.constant("refresh"),
+      id: goodId,
+      token: fc.string({ minLength: 1, maxLength: 8192 }),
+      channel: goodChannel,
+    },
+    { requiredKeys: ["type", "id", "token"] },
   ),
   fc.record({ type: fc.constantFrom("ping", "pong") }),
 );

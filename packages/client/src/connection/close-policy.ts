@@ -24,7 +24,8 @@ export function decideClose(
   const reason = disconnect?.reason || closeReason || known?.reason || "connection closed";
   return {
     reconnect,
-    immediate: effective === CloseCode.SHUTDOWN,
+    // 4005: the token ran out; a fresh one is asked for at once, no backoff needed.
+    immediate: effective === CloseCode.SHUTDOWN || effective === CloseCode.TOKEN_EXPIRED,
     minDelayMs: effective === CloseCode.RATE_LIMIT_ABUSED ? rateLimitedMs : 0,
     code: effective,
     reason,

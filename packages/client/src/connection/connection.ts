@@ -29,6 +29,7 @@ import {
   SOCKET_OPEN,
   type WebSocketLike,
 } from "./socket-types.js";
+import { TokenRenewal } from "./token-renewal.js";
 
 const noop = (): void => {};
 const PONG = encodeFrame({ type: "pong" });
@@ -55,6 +56,8 @@ export class Connection {
   private connectId: number | undefined;
   private disconnectFrame: DisconnectFrame | undefined;
   private connectedAt = 0;
+  /** Renews the connection token before `expires` (a token function only). */
+  private readonly renewal: TokenRenewal;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -62,6 +65,11 @@ export class Connection {
   ) {
     this.backoff = new Backoff(options.backoff);
     this.maxFrameBytes = options.maxFrameBytes;
+    this.renewal = new TokenRenewal(options.token, {
+      nextId: () => hooks.nextId(),
+      send: (encoded) => this.outbox?.push(encoded),
+      error: (error) => hooks.error(error),
+    });
   }
 
   connect(): void {
@@ -200,6 +208,7 @@ export class Connection {
         return;
     }
     if (this.state === "connected") {
+      if (this.renewal.handle(frame)) return;
       this.hooks.frame(frame);
       return;
     }
@@ -220,6 +229,7 @@ export class Connection {
     this.maxFrameBytes = typeof limit === "number" && limit > 0 ? limit : this.options.maxFrameBytes;
     this.outbox?.setMaxBytes(this.maxFrameBytes);
     this.heartbeat.start(frame.ping);
+    this.renewal.schedule(frame.expires);
     const gen = this.generation;
     const url = this.options.urls[this.urlIndex] ?? "";
     this.setState({ state: "connected", clientId: frame.client, node: frame.node, url });
@@ -257,6 +267,7 @@ export class Connection {
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.heartbeat.stop();
+    this.renewal.stop();
     this.outbox?.close();
     this.outbox = undefined;
     this.connectId = undefined;
