@@ -6,6 +6,7 @@ import {
   type ClientFrame,
   CloseCode,
   type ConnectFrame,
+  type DecodedClientFrame,
   decodeClientMessage,
   ErrorCode,
   encodeFrame,
@@ -22,58 +23,84 @@ import { AuthError, type Grant } from "./auth.js";
 import type { ChannelOps } from "./channel-ops.js";
 import type { NamespacePolicy } from "./config.js";
 import type { HubContext } from "./hub-context.js";
+import { PublishRates } from "./publish-rates.js";
 import { RequestError, requestErrorOf } from "./request-error.js";
+import { RequestIntake } from "./request-intake.js";
 import type { Session } from "./session.js";
 import { TokenClock } from "./token-clock.js";
 
 export class RequestHandler {
+  private readonly intake: RequestIntake;
+  /** publishRatePerSecond per user (JWT sub; per IP for anonymous) across its connections. */
+  private readonly publishRates: PublishRates;
+
   constructor(
     private readonly ctx: HubContext,
     private readonly ops: ChannelOps,
-  ) {}
+  ) {
+    this.intake = new RequestIntake(ctx.limits, (session, result) => this.handleFrame(session, result));
+    this.publishRates = new PublishRates(ctx.limits.publishRatePerSecond, ctx.limits.rateLimitStrikes);
+  }
 
   /** Token deadlines of each open session (docs/protocol.md "Token lifetime"). */
   private readonly clocks = new WeakMap<Session, TokenClock>();
 
-  /** Handles one WebSocket message (one or more NDJSON frames), in order. */
+  /** Handles one WebSocket message (one or more NDJSON frames), in order, through the intake. */
   handleMessage(session: Session, text: string): void {
     session.lastSeen = Date.now();
     if (session.phase === "authenticating") return session.hold(text);
-    for (const result of decodeClientMessage(text, { maxDepth: this.ctx.limits.maxDepth })) {
-      if (session.phase === "closed") return;
-      if (!result.ok) {
-        if (result.fatal) return session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
-        // Before connect, even an ignorable frame is "anything else first" (close 4000).
-        if (session.phase === "connecting")
-          return session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
-        if (result.ignore) continue;
-        this.replyError(session, result.id, ErrorCode.BAD_REQUEST, result.message);
-        continue;
-      }
-      if (session.isAuthenticating) {
-        session.hold(JSON.stringify(result.frame));
-        continue;
-      }
-      this.dispatch(session, result.frame);
-    }
+    this.intake.push(session, decodeClientMessage(text, { maxDepth: this.ctx.limits.maxDepth }));
   }
 
-  private dispatch(session: Session, frame: ClientFrame): void {
+  /** One decoded frame; returns the request's promise when it started one (request-intake.ts). */
+  private handleFrame(session: Session, result: DecodedClientFrame): Promise<void> | undefined {
+    if (session.phase === "closed") return;
+    if (!result.ok) {
+      if (result.fatal) return void session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
+      // Before connect, even an ignorable frame is "anything else first" (close 4000).
+      if (session.phase === "connecting")
+        return void session.disconnect(CloseCode.PROTOCOL_VIOLATION, result.message);
+      if (result.ignore) return;
+      this.replyError(session, result.id, ErrorCode.BAD_REQUEST, result.message);
+      return;
+    }
+    if (session.isAuthenticating) {
+      session.hold(JSON.stringify(result.frame));
+      return;
+    }
+    const { frame } = result;
+    if (session.phase === "open" && frame.type !== "pong") {
+      const verdict = this.intake.takeRequest(session);
+      if (verdict !== "allowed") {
+        if ("id" in frame)
+          this.replyError(
+            session,
+            frame.id,
+            ErrorCode.RATE_LIMITED,
+            `more than ${this.ctx.limits.requestRatePerSecond} requests per second`,
+          );
+        return;
+      }
+    }
+    return this.dispatch(session, frame) ?? undefined;
+  }
+
+  private dispatch(session: Session, frame: ClientFrame): Promise<void> | undefined {
     if (session.phase === "connecting") {
       if (frame.type !== "connect")
-        return session.disconnect(CloseCode.PROTOCOL_VIOLATION, "the first frame must be connect");
+        return void session.disconnect(CloseCode.PROTOCOL_VIOLATION, "the first frame must be connect");
       void this.connect(session, frame);
       return;
     }
     // The timer closes an expired connection; this catches a request racing it in the same turn.
-    if (this.clocks.get(session)?.connectionExpired) return this.tokenExpired(session);
+    if (this.clocks.get(session)?.connectionExpired) return void this.tokenExpired(session);
     switch (frame.type) {
       case "ping":
-        return session.send({ type: "pong" });
+        return void session.send({ type: "pong" });
       case "pong":
         return;
       case "connect":
-        return this.replyError(session, frame.id, ErrorCode.BAD_REQUEST, "already connected");
+        return void this.replyError(session, frame.id, ErrorCode.BAD_REQUEST, "already connected");
       case "publish":
         return this.run(session, frame.id, () => this.publish(session, frame));
       case "subscribe":
@@ -162,13 +189,15 @@ export class RequestHandler {
     session.ended(channel, encodeFrame(endedFrame(channel, UnsubscribeReason.TOKEN_EXPIRED)));
   }
 
-  private run(session: Session, id: number, action: () => Promise<void> | void): void {
+  /** Settles once the request is answered (reply or error queued); never rejects. */
+  private run(session: Session, id: number, action: () => Promise<void> | void): Promise<void> | undefined {
     try {
       const pending = action();
-      if (pending) pending.catch((err: unknown) => this.fail(session, id, err));
+      if (pending) return pending.catch((err: unknown) => this.fail(session, id, err));
     } catch (err) {
       this.fail(session, id, err);
     }
+    return undefined;
   }
 
   /** Subscribe and unsubscribe of one channel take effect in arrival order (see Subscriptions). */
@@ -176,8 +205,8 @@ export class RequestHandler {
     session: Session,
     frame: SubscribeFrame | UnsubscribeFrame,
     action: () => Promise<void>,
-  ): void {
-    session.subscriptions
+  ): Promise<void> {
+    return session.subscriptions
       .inOrder(frame.channel, action)
       .catch((err: unknown) => this.fail(session, frame.id, err));
   }
@@ -221,12 +250,16 @@ export class RequestHandler {
   }
 
   private checkRate(session: Session): void {
-    const verdict = session.publishRate.take();
+    const user = session.identity.user;
+    const verdict = this.publishRates.take(
+      user !== undefined ? `user:${user}` : `ip:${session.remoteAddress}`,
+    );
     if (verdict === "allowed") return;
-    if (verdict === "abused") session.disconnect(CloseCode.RATE_LIMIT_ABUSED);
+    // The publishes already under way still get their `published` before the close.
+    if (verdict === "abused") this.intake.closeAfterPending(session);
     throw new RequestError(
       ErrorCode.RATE_LIMITED,
-      `more than ${session.publishRate.perSecond} publishes per second`,
+      `more than ${this.publishRates.perSecond} publishes per second`,
     );
   }
 
@@ -316,6 +349,12 @@ export class RequestHandler {
 
   private async presence(session: Session, frame: PresenceRequestFrame): Promise<void> {
     const policy = this.authorize(session, frame.channel);
+    // Members' user ids are for the channel's subscribers (docs/protocol.md); the HTTP API may ask.
+    if (policy.presence && session.subscriptions.get(frame.channel)?.state !== "joined")
+      throw new RequestError(
+        ErrorCode.PERMISSION_DENIED,
+        `subscribe to ${frame.channel} to see its presence`,
+      );
     const clients = await this.ops.presence(policy, frame.channel);
     session.send({ type: "presence", id: frame.id, channel: frame.channel, clients });
   }

@@ -90,6 +90,29 @@ export class Session implements StreamSubscriber, Flushable {
     return backlog;
   }
 
+  /** Replies queued or buffered but not yet sent (request-intake.ts reads no more while over the limit). */
+  get unsentBytes(): number {
+    return this.queuedBytes + this.ws.bufferedAmount;
+  }
+
+  /** Resolves on the socket's next `drain`, or after `maxWaitMs` (queued frames flush without one). */
+  whenWritable(maxWaitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.socket.off("drain", done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxWaitMs);
+      this.socket.once("drain", done);
+    });
+  }
+
+  /** The client's IP as the TCP socket sees it (per-IP limits). */
+  get remoteAddress(): string {
+    return (this.socket as { remoteAddress?: string }).remoteAddress ?? "unknown";
+  }
+
   /** Keeps a raw message that arrived while `connect` is being verified. */
   hold(text: string): void {
     this.#backlog.push(text);

@@ -132,7 +132,7 @@ describe("open hub (no config)", () => {
     c.send({ type: "publish", id: 0, channel: "chat:a", data: 1 });
     const noId = await c.waitFor((f) => f.type === "error" && f.id === undefined);
     expect(noId.message).toContain("id");
-    expect((await c.request({ type: "presence", channel: "chat:a" })).type).toBe("presence");
+    expect((await c.request({ type: "history", channel: "chat:a" })).type).toBe("history");
   });
 
   it("subscribes, publishes, delivers pub frames in offset order, including to the publisher", async () => {
