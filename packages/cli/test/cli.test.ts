@@ -16,6 +16,10 @@ function run(...args: string[]) {
   const result = spawnSync(process.execPath, [CLI_MAIN, ...args], { encoding: "utf8", timeout: 15_000 });
   return { code: result.status, stderr: result.stderr.trim(), stdout: result.stdout };
 }
+/** A config whose `auth.jwt` names a key file in the test folder. */
+function keyConfig(key: string, file: string): string {
+  return JSON.stringify({ auth: { jwt: { [key]: join(dir, file) } } });
+}
 function config(name: string, body: string): string {
   const file = join(dir, name);
   writeFileSync(file, body);
@@ -55,6 +59,33 @@ describe("bad input exits 2 with one line naming the key", () => {
       "bad namespace policy",
       ["hub", "--config", config("n.json", '{"namespaces":{"chat":{"presence":"yes"}}}')],
       /namespaces\.chat\.presence/,
+    ],
+    [
+      "missing public key file",
+      [
+        "hub",
+        "--data",
+        join(dir, "data"),
+        "--config",
+        config("k1.json", keyConfig("publicKeyFile", "absent.pem")),
+      ],
+      /auth\.jwt\.publicKeyFile: cannot read .*absent\.pem \(ENOENT\)/,
+    ],
+    [
+      "public key file that is not a key",
+      [
+        "hub",
+        "--data",
+        join(dir, "data"),
+        "--config",
+        config("k2.json", keyConfig("publicKeyFile", "k2.json")),
+      ],
+      /auth\.jwt\.publicKeyFile: .*not a PEM public key/,
+    ],
+    [
+      "JWKS file that is not a key set",
+      ["hub", "--data", join(dir, "data"), "--config", config("k3.json", keyConfig("jwksFile", "k3.json"))],
+      /auth\.jwt\.jwksFile: .*not a JSON Web Key Set/,
     ],
   ];
   for (const [name, args, pattern] of cases) {
