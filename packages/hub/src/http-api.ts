@@ -19,7 +19,12 @@ import type { NamespacePolicy } from "./config.js";
 import type { HubContext } from "./hub-context.js";
 import { RequestError, requestErrorOf } from "./request-error.js";
 
+/** How long one rendering of /metrics is served again (rendering walks every metric). */
+const METRICS_CACHE_MS = 1_000;
+
 export class HttpApi {
+  #metrics: { text: Promise<string>; at: number } | undefined;
+
   constructor(
     private readonly ctx: HubContext,
     private readonly ops: ChannelOps,
@@ -39,8 +44,11 @@ export class HttpApi {
       return json(res, ready ? 200 : 503, { ready, broker: this.ctx.broker.kind });
     }
     if (req.method === "GET" && url.pathname === "/metrics") {
+      // Behind the API key when there is one, unless the operator made it public.
+      if (this.apiKey && !this.ctx.config.metrics.public) this.authorize(req);
+      const text = await this.renderMetrics();
       res.writeHead(200, { "content-type": this.ctx.metrics.registry.contentType });
-      res.end(await this.ctx.metrics.registry.metrics());
+      res.end(text);
       return;
     }
     if (url.pathname === "/api/publish" && req.method === "POST") return this.publish(req, res);
@@ -48,6 +56,14 @@ export class HttpApi {
     if (url.pathname.startsWith("/api/"))
       return json(res, 405, { code: ErrorCode.BAD_REQUEST, message: "method not allowed" });
     json(res, 404, { code: ErrorCode.BAD_REQUEST, message: "not found" });
+  }
+
+  /** One rendering shared by every request within METRICS_CACHE_MS (pipelined scrapes stay cheap). */
+  private renderMetrics(): Promise<string> {
+    const now = Date.now();
+    if (!this.#metrics || now - this.#metrics.at > METRICS_CACHE_MS)
+      this.#metrics = { text: this.ctx.metrics.registry.metrics(), at: now };
+    return this.#metrics.text;
   }
 
   private authorize(req: IncomingMessage): void {

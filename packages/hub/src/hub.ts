@@ -13,6 +13,7 @@ import { createBroker, isEmbeddedBrokerSpec } from "./brokers/create-broker.js";
 import { ChannelOps } from "./channel-ops.js";
 import { ChannelRegistry } from "./channel-registry.js";
 import { type HubConfig, parseConfig } from "./config.js";
+import { ConnectionLimits } from "./connection-limits.js";
 import { drainHub } from "./drain.js";
 import { FlushScheduler } from "./flush-scheduler.js";
 import { startHeartbeat } from "./heartbeat.js";
@@ -98,7 +99,15 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const handler = new RequestHandler(ctx, ops);
   const sessions = new Set<Session>();
   const http = new HttpApi(ctx, ops, options.apiKey ?? config.apiKey);
-  const server: Server = createServer(http.handle);
+  const server: Server = createServer(
+    {
+      // Short, so a request dripping its headers or body cannot hold a socket for minutes.
+      headersTimeout: Math.min(limits.httpHeadersTimeoutSeconds, limits.httpRequestTimeoutSeconds) * 1000,
+      requestTimeout: limits.httpRequestTimeoutSeconds * 1000,
+      connectionsCheckingInterval: Math.min(1000, limits.httpHeadersTimeoutSeconds * 500),
+    },
+    http.handle,
+  );
   const wss = createSocketServer(limits);
   let draining = false;
   server.on(
@@ -107,6 +116,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       config,
       wss,
       isDraining: () => draining,
+      connections: new ConnectionLimits(limits.maxConnections, limits.maxConnectionsPerIp),
       onOpen: (ws, socket) => acceptSession(ws, socket, ctx, handler, sessions),
     }),
   );

@@ -332,7 +332,9 @@ describe("open hub (no config)", () => {
     });
     expect((await fetch(`${hub.httpUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${hub.httpUrl}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${hub.httpUrl}/metrics`)).text();
+    // An API key is configured: /metrics is behind it too (metrics.public opens it).
+    expect((await fetch(`${hub.httpUrl}/metrics`)).status).toBe(401);
+    const metrics = await (await fetch(`${hub.httpUrl}/metrics`, { headers })).text();
     expect(metrics).toMatch(/switchboard_publishes_total \d+/);
     expect(metrics).toContain("switchboard_connections");
   });

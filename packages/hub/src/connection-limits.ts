@@ -1,0 +1,40 @@
+/**
+ * limits.maxConnections (node total) and limits.maxConnectionsPerIp: an upgrade over either is
+ * refused with 429 and Retry-After (docs/protocol.md "Bad input and abuse"), so one address
+ * cannot exhaust the node's descriptors. 0 means no limit. A connection counts from its
+ * upgrade request until its TCP socket closes.
+ */
+import type { Duplex } from "node:stream";
+
+/** What a refused client is told to wait before trying again. */
+export const CONNECTION_RETRY_AFTER_SECONDS = 5;
+
+export class ConnectionLimits {
+  #total = 0;
+  readonly #perIp = new Map<string, number>();
+
+  constructor(
+    private readonly maxTotal: number,
+    private readonly maxPerIp: number,
+  ) {}
+
+  /** Counts `socket` against the limits until it closes; false when a limit is reached. */
+  admit(ip: string, socket: Duplex): boolean {
+    const fromIp = this.#perIp.get(ip) ?? 0;
+    if (this.maxTotal > 0 && this.#total >= this.maxTotal) return false;
+    if (this.maxPerIp > 0 && fromIp >= this.maxPerIp) return false;
+    this.#total++;
+    this.#perIp.set(ip, fromIp + 1);
+    socket.once("close", () => {
+      this.#total--;
+      const left = (this.#perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.#perIp.set(ip, left);
+      else this.#perIp.delete(ip);
+    });
+    return true;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+}
