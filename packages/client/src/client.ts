@@ -84,7 +84,7 @@ class SwitchboardClient implements Client {
       {
         urls,
         name: options.name,
-        token: options.token,
+        token: options.getToken ?? options.token,
         // Sharing: the "socket" leads to the holding tab's relay, whose own client has the real one.
         WebSocket: this.tabs ? this.tabs.WebSocket : WebSocket,
         connectTimeoutMs: options.connectTimeoutMs ?? clientDefaults.connectTimeoutMs,
@@ -197,8 +197,14 @@ class SwitchboardClient implements Client {
       throw new SwitchboardError("INVALID_ARGUMENT", `rewind: a whole number ≥ 1 expected, got ${rewind}`);
     const sub = new ChannelSubscription(channel, this.host, options);
     this.subscriptions.set(channel, sub);
-    for (const message of this.adopted.values())
-      if (message.channel === channel && message.key !== undefined) sub.localPublish(message.key, message);
+    // In a microtask: the app adds its listeners right after subscribe() returns.
+    if (this.adopted.size > 0)
+      queueMicrotask(() => {
+        if (this.subscriptions.get(channel) !== sub) return;
+        for (const message of this.adopted.values())
+          if (message.channel === channel && message.key !== undefined)
+            sub.localPublish(message.key, message);
+      });
     if (this.connection.state === "connected") sub.connected();
     return sub;
   }

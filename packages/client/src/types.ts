@@ -22,7 +22,13 @@ export interface ClientOptions {
   urls: string | readonly string[];
   /** Sent in `connect`, e.g. "sender@0.1.0". */
   name?: string;
+  /** A JWT, or a function asked for one before every connection attempt and to renew it before it expires. */
   token?: TokenSource;
+  /**
+   * The token callback (docs/client.md "Tokens"): asked before every connection attempt and about
+   * a third of the lifetime before `exp`, so the connection outlives its tokens. Wins over `token`.
+   */
+  getToken?: () => string | Promise<string>;
   /** Default: globalThis.WebSocket. Node < 22 passes the `ws` package. */
   WebSocket?: WebSocketCtor;
   /** How long publish() keeps trying (across reconnects) before rejecting with TIMEOUT. */

@@ -67,11 +67,11 @@ const dataOf = (messages: Message[]) => messages.map((m) => m.data);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe("SDK token lifetime", () => {
-  it("a token function keeps one connection past three 3 s token lifetimes, losing nothing", async () => {
+  it("getToken keeps one connection past three 3 s token lifetimes, losing nothing", async () => {
     const { running, proxy } = await setup();
     let issued = 0;
     const c = client(proxy.url, {
-      token: () => {
+      getToken: () => {
         issued++;
         return sign({ sub: "alice", channels: ["chat:*"] }, 3);
       },
