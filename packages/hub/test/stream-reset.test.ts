@@ -51,18 +51,27 @@ it("ends subscriptions on a reset, clears their presence, and keeps the gauge ex
       reason: "insufficient_state",
       resubscribe: true,
     });
-  // Nobody here is subscribed any more (a node elsewhere would get `leave`); presence is empty.
+  // Nobody here is subscribed any more (a node elsewhere would get `leave`): the gauge reads 0, and
+  // a newcomer (presence answers subscribers only) finds itself alone — no stale entries of a and b.
+  // /metrics renders at most once a second: poll it.
+  const metrics = async () => (await fetch(`${hub?.httpUrl}/metrics`)).text();
+  await expect.poll(metrics).toMatch(/switchboard_subscriptions 0\b/);
+  const c = await RawClient.connect(hub.url, { name: "c" });
+  await c.request({ type: "subscribe", channel });
   await expect
-    .poll(async () => ((await a.request({ type: "presence", channel })).clients as Frame[]).length)
-    .toBe(0);
-  expect(await (await fetch(`${hub.httpUrl}/metrics`)).text()).toMatch(/switchboard_subscriptions 0\b/);
+    .poll(async () =>
+      ((await c.request({ type: "presence", channel })).clients as Frame[]).map((p) => p.client),
+    )
+    .toEqual([c.clientId]);
+  await c.request({ type: "unsubscribe", channel });
+  c.close();
   // Resubscribing (as the SDK does) counts again, and presence is exact: no stale entries.
   const again = await a.request({ type: "subscribe", channel, since: { epoch: "old", offset: 0 } });
   expect(again).toMatchObject({ type: "subscribed", recovered: false });
   await b.request({ type: "subscribe", channel });
   const presence = (await a.request({ type: "presence", channel })).clients as Frame[];
   expect(presence.map((p) => p.client).sort()).toEqual([a.clientId, b.clientId].sort());
-  expect(await (await fetch(`${hub.httpUrl}/metrics`)).text()).toMatch(/switchboard_subscriptions 2\b/);
+  await expect.poll(metrics).toMatch(/switchboard_subscriptions 2\b/);
   a.close();
   b.close();
 });
