@@ -1,14 +1,7 @@
-import { useConnectionState, useOutbox, usePublish, useTabRole } from "@switchboard/react";
+import { useConnectionState, useOutbox, usePublish } from "@switchboard/react";
 import { type FormEvent, type KeyboardEvent, useId, useState } from "react";
 import { offlineReason } from "./offline-reason.js";
 import { chatData } from "./send-message.js";
-
-const ROLE_LABEL = {
-  holder: "This tab holds the hub connection",
-  rider: "Sharing another tab's hub connection",
-  electing: "Choosing the tab that holds the connection…",
-  off: "",
-} as const;
 
 export interface ComposeBoxProps {
   channel: string;
@@ -27,7 +20,6 @@ export function ComposeBox({ channel, author }: ComposeBoxProps) {
   const statusId = useId();
   const online = connection.state === "connected";
   const outbox = useOutbox();
-  const role = useTabRole();
 
   const send = () => {
     if (text.trim() === "") return;
@@ -79,7 +71,7 @@ export function ComposeBox({ channel, author }: ComposeBoxProps) {
             : `${offlineReason(connection)} — messages are queued`}
         </p>
         <button className="sb-compose-send" type="submit">
-          {online ? "Send" : "Queue"}
+          Send
         </button>
       </div>
       <div className="sb-compose-state">
@@ -87,11 +79,6 @@ export function ComposeBox({ channel, author }: ComposeBoxProps) {
           <span className="sb-compose-queued" data-queued={outbox.queued}>
             {outbox.queued === 1 ? "1 message queued" : `${outbox.queued} messages queued`}
             {outbox.persistent ? " (kept across reloads)" : ""}
-          </span>
-        )}
-        {role !== "off" && (
-          <span className="sb-compose-role" data-tab-role={role}>
-            {ROLE_LABEL[role]}
           </span>
         )}
       </div>
