@@ -3,19 +3,17 @@
  * bundler, no polyfills — dist/ is served as ES modules with an import map, so any Node built-in
  * in the browser path fails this test.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { RunningHub } from "@switchboard/hub";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpPublish, hub, removeTempDirs } from "./helpers/hub.js";
+import { IMPORT_MAP, serveModule } from "./helpers/tab-page.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const skip = !existsSync(CHROMIUM) && process.env.CI !== "true";
-const packages = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 let running: RunningHub;
 let server: Server;
@@ -23,7 +21,7 @@ let browser: Browser;
 
 function page(hubUrl: string): string {
   return `<!doctype html><meta charset="utf-8"><title>client</title>
-<script type="importmap">{"imports":{"@switchboard/protocol":"/protocol/index.js"}}</script>
+${IMPORT_MAP}
 <script type="module">
 import { getSharedClient } from "/client/index.js";
 const client = getSharedClient({ urls: ${JSON.stringify(hubUrl)}, name: "browser-test" });
@@ -49,13 +47,7 @@ describe.skipIf(skip)(title, () => {
         res.writeHead(200, { "content-type": "text/html" }).end(page(running.url));
         return;
       }
-      const match = /^\/(client|protocol)\/([\w./-]+\.js)$/.exec(url);
-      const file = match ? normalize(join(packages, match[1] as string, "dist", match[2] as string)) : "";
-      if (!match || !file.startsWith(packages) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(file));
+      if (!serveModule(url, res)) res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     browser = await chromium.launch({

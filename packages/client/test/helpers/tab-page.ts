@@ -5,12 +5,34 @@
  * of the page ever fires).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const packages = join(dirname(fileURLToPath(import.meta.url)), "../../..");
+/** The client's one runtime dependency outside the repo (the offline outbox's IndexedDB wrapper). */
+const idbModule = join(dirname(createRequire(import.meta.url).resolve("idb/package.json")), "build/index.js");
+
+/** Resolves the bare imports of dist/ in a page without a bundler: serve the files with serveModule. */
+export const IMPORT_MAP = `<script type="importmap">${JSON.stringify({
+  imports: { "@switchboard/protocol": "/protocol/index.js", idb: "/idb/index.js" },
+})}</script>`;
+
+/** Answers `/client/…js`, `/protocol/…js` (their dist/) and `/idb/index.js`; false for any other URL. */
+export function serveModule(url: string, res: ServerResponse): boolean {
+  const match = /^\/(client|protocol)\/([\w./-]+\.js)$/.exec(url);
+  const file =
+    url === "/idb/index.js"
+      ? idbModule
+      : match
+        ? normalize(join(packages, match[1] as string, "dist", match[2] as string))
+        : "";
+  if (file === "" || (match && !file.startsWith(packages)) || !existsSync(file)) return false;
+  res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(file));
+  return true;
+}
 
 /** What each tab records: every publication event of the channel, and its role. */
 export interface TabRecord {
@@ -29,7 +51,7 @@ if (new URLSearchParams(location.search).get("timers") === "stopped") {
   window.setTimeout = window.setInterval = window.requestAnimationFrame = () => 0;
 }
 </script>
-<script type="importmap">{"imports":{"@switchboard/protocol":"/protocol/index.js"}}</script>
+${IMPORT_MAP}
 <script type="module">
 import { getSharedClient } from "/client/index.js";
 const params = new URLSearchParams(location.search);
@@ -52,13 +74,7 @@ export async function serveTabPage(hubUrl: string): Promise<{ base: string; clos
       res.writeHead(200, { "content-type": "text/html" }).end(page(hubUrl));
       return;
     }
-    const match = /^\/(client|protocol)\/([\w./-]+\.js)$/.exec(url);
-    const file = match ? normalize(join(packages, match[1] as string, "dist", match[2] as string)) : "";
-    if (!match || !file.startsWith(packages) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(file));
+    if (!serveModule(url, res)) res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
