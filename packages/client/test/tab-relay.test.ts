@@ -20,6 +20,7 @@ import type { RelaySession } from "../src/tabs/relay-session.js";
 import { TabRelay } from "../src/tabs/tab-relay.js";
 import { type SocketRouter, TabSocket } from "../src/tabs/tab-socket.js";
 import {
+  API_KEY,
   closeClients,
   httpHistory,
   httpPublish,
@@ -100,7 +101,9 @@ function record(sub: Subscription) {
 const offsets = (messages: Message[]) => messages.map((m) => m.offset);
 
 async function gauge(running: RunningHub, name: string): Promise<number> {
-  const text = await (await fetch(`${running.httpUrl}/metrics`)).text();
+  const text = await (
+    await fetch(`${running.httpUrl}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })
+  ).text();
   return Number(
     text
       .split("\n")

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import type { RunningHub } from "@switchboard/hub";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { httpHistory, hub, removeTempDirs, waitFor } from "./helpers/hub.js";
+import { API_KEY, httpHistory, hub, removeTempDirs, waitFor } from "./helpers/hub.js";
 import { serveTabPage, type TabRecord } from "./helpers/tab-page.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -49,7 +49,9 @@ describe.skipIf(skip)(title, () => {
   }
 
   async function connections(): Promise<number> {
-    const text = await (await fetch(`${running.httpUrl}/metrics`)).text();
+    const text = await (
+      await fetch(`${running.httpUrl}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })
+    ).text();
     const line = text.split("\n").find((l) => l.startsWith("switchboard_connections "));
     return Number(line?.split(" ")[1] ?? Number.NaN);
   }
