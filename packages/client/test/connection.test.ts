@@ -137,7 +137,8 @@ describe("connection", () => {
       // Made before the new connection is up: it waits for it, as usual.
       await expect(c.publish("chat:x", "welcome back")).resolves.toMatchObject({ offset: 1 });
       await expect(c.history("chat:x")).resolves.toMatchObject({ offset: 1 });
-      await expect(c.presence("chat:x")).resolves.toEqual([]);
+      // Answered by the hub again (presence is for subscribers only, docs/protocol.md).
+      await expect(c.presence("chat:x")).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
     } finally {
       await locked.close();
     }
