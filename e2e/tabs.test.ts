@@ -8,7 +8,7 @@ import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChatPage, openChat } from "./support/chat-page.js";
 import { browserSkipReason, launchChromium } from "./support/chromium.js";
-import { startTestSystem, type TestSystem } from "./support/test-system.js";
+import { API_KEY, startTestSystem, type TestSystem } from "./support/test-system.js";
 
 const title = `tabs of one profile${browserSkipReason ? ` (skipped: ${browserSkipReason})` : ""}`;
 const unique = (label: string) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
@@ -32,7 +32,9 @@ describe.skipIf(browserSkipReason !== undefined)(title, () => {
   });
 
   async function connections(): Promise<number> {
-    const text = await (await fetch(`${system.hubHttpUrl}/metrics`)).text();
+    const text = await (
+      await fetch(`${system.hubHttpUrl}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })
+    ).text();
     const line = text.split("\n").find((l) => l.startsWith("switchboard_connections "));
     return Number(line?.split(" ")[1] ?? Number.NaN);
   }
