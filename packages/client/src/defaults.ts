@@ -20,6 +20,6 @@ export const clientDefaults = {
    * end after riderTimeoutMs, longer than the minute a hidden tab's timers may sleep.
    */
   /** The offline outbox's caps (per client, i.e. per tab). */
-  outbox: { maxEntries: 1_000, maxBytes: 4 * 1024 * 1024, storage: "auto" },
+  outbox: { maxEntries: 10_000, maxBytes: 4 * 1024 * 1024, storage: "auto" },
   tabs: { heartbeatMs: 500, leaderTimeoutMs: 2_500, riderTimeoutMs: 120_000, replayWindow: 1_000 },
 } as const;
