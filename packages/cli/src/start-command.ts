@@ -24,7 +24,7 @@ export interface StartOptions {
   /** Hub data folder (embedded store). Default ./data. */
   data?: string;
   broker?: string;
-  /** Hub config file (JSON, CLI.md keys). */
+  /** Hub config file (JSON, keys in docs/operations.md). */
   config?: string;
   logLevel?: string;
   /** Use this running hub (ws://…/ws) instead of starting one. Default: $SWITCHBOARD_HUB_URL. */
