@@ -1,5 +1,5 @@
 /**
- * The amplification attack of issue 9 against a live hub PROCESS: 200 `history` frames with
+ * The amplification attack (one 12 KB message of history requests) against a live hub PROCESS: 200 `history` frames with
  * `limit: 1000` in one 12 KB message, on a channel of ~50 KB publications, from a few sockets
  * that never read. The hub used to build every page before any send-buffer check (RSS 3.9 GB,
  * /healthz dead, heap OOM). Now it holds about one reply per connection: RSS stays under 1 GB,
