@@ -52,10 +52,6 @@ export class ChannelRegistry {
     this.streams.get(channel)?.leave(subscriberId);
   }
 
-  get channelCount(): number {
-    return this.streams.size;
-  }
-
   private streamFor(channel: string, policy: HistoryPolicy): ChannelStream {
     const existing = this.streams.get(channel);
     if (existing && !existing.closed) return existing;

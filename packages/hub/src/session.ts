@@ -19,7 +19,6 @@ import type { Identity } from "./auth.js";
 import type { StreamSubscriber } from "./channel-stream.js";
 import type { Flushable } from "./flush-scheduler.js";
 import type { HubContext } from "./hub-context.js";
-import { RateLimiter } from "./rate-limiter.js";
 import type { SharedFrame } from "./shared-frame.js";
 import { Subscriptions } from "./subscriptions.js";
 
@@ -35,7 +34,6 @@ export class Session implements StreamSubscriber, Flushable {
   #identity: Identity = {};
   #info: ClientInfo = { client: this.id };
   readonly subscriptions = new Subscriptions();
-  readonly publishRate: RateLimiter;
   lastSeen = Date.now();
   flushScheduled = false;
   /** Raw messages that arrived while `connect` was being verified; handled in order after it. */
@@ -51,9 +49,7 @@ export class Session implements StreamSubscriber, Flushable {
     private readonly ctx: HubContext,
     /** Told when the hub ends a subscription on its own, so presence and join/leave follow. */
     private readonly onEnded: (session: Session, channel: string) => void,
-  ) {
-    this.publishRate = new RateLimiter(ctx.limits.publishRatePerSecond, ctx.limits.rateLimitStrikes);
-  }
+  ) {}
 
   /** Getters, not fields: TypeScript's narrowing would miss changes made across awaits. */
   get phase(): SessionPhase {
