@@ -91,10 +91,12 @@ function hubSubscriptions(): Promise<number> {
   });
 }
 
-/** Waits until the gauge reads `n` (and reads it once more to see that it stays there). */
+/**
+ * Waits until the gauge reads `n`. (/metrics renders at most once a second, so a second read right
+ * after would only repeat the first: a brief extra subscription is caught by the frame counts.)
+ */
 async function expectHubSubscriptions(n: number): Promise<void> {
   await waitFor(async () => expect(await hubSubscriptions()).toBe(n), { timeout: 5_000 });
-  expect(await hubSubscriptions()).toBe(n);
 }
 
 function wrapper(c: Client, strict: boolean) {
