@@ -39,6 +39,11 @@ export interface ConnectFrame {
   version?: number;
   token?: string;
   name?: string;
+  /**
+   * Extension: join/leave of this connection's subscriptions arrive coalesced as `presence_diff`
+   * frames, and as `occupancy` counts in large channels (docs/protocol.md "Presence at scale").
+   */
+  presenceDiff?: boolean;
 }
 export interface SubscribeFrame {
   type: "subscribe";
@@ -72,6 +77,8 @@ export interface PresenceRequestFrame {
   type: "presence";
   id: number;
   channel: string;
+  /** Extension: answer only the number of present clients, as an `occupancy` reply. */
+  count?: boolean;
 }
 /** Renews the connection token (no `channel`) or one channel's token in place (docs/protocol.md). */
 export interface RefreshFrame {
@@ -158,6 +165,26 @@ export interface PresenceReplyFrame {
   channel: string;
   clients: ClientInfo[];
 }
+/**
+ * Extension: the number of present clients of a channel — the reply (with `id`) to `presence`
+ * with `count: true`, or (without `id`) pushed to `presenceDiff` connections in large channels.
+ */
+export interface OccupancyFrame {
+  type: "occupancy";
+  id?: number;
+  channel: string;
+  count: number;
+}
+/**
+ * Extension: the joins and leaves of one flush window, for `presenceDiff` connections. A client
+ * that joined and left within one window is in neither list.
+ */
+export interface PresenceDiffFrame {
+  type: "presence_diff";
+  channel: string;
+  joined: ClientInfo[];
+  left: ClientInfo[];
+}
 export interface JoinFrame {
   type: "join";
   channel: string;
@@ -190,6 +217,8 @@ export type HubFrame =
   | PublishedFrame
   | HistoryReplyFrame
   | PresenceReplyFrame
+  | OccupancyFrame
+  | PresenceDiffFrame
   | JoinFrame
   | LeaveFrame
   | ErrorFrame

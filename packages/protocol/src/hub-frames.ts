@@ -9,6 +9,8 @@ import type {
   DisconnectFrame,
   JoinFrame,
   LeaveFrame,
+  OccupancyFrame,
+  PresenceDiffFrame,
   PubFrame,
   Publication,
   UnsubscribedFrame,
@@ -24,6 +26,20 @@ export function presenceFrame(
   info: ClientInfo,
 ): JoinFrame | LeaveFrame {
   return { type, channel, info };
+}
+
+/** The joins and leaves of one flush window (for connections that asked for `presenceDiff`). */
+export function presenceDiffFrame(
+  channel: string,
+  joined: ClientInfo[],
+  left: ClientInfo[],
+): PresenceDiffFrame {
+  return { type: "presence_diff", channel, joined, left };
+}
+
+/** A channel's number of present clients: pushed without `id`, or the reply to a count request. */
+export function occupancyFrame(channel: string, count: number, id?: number): OccupancyFrame {
+  return id === undefined ? { type: "occupancy", channel, count } : { type: "occupancy", id, channel, count };
 }
 
 /** The hub ended a subscription on its own; the client subscribes again with `since`. */

@@ -69,6 +69,12 @@ function optionalString(o: Obj, field: string, max: number): string | undefined 
   if (v.length === 0 || v.length > max) fail(`${field}: length must be 1–${max}`);
   return v;
 }
+function optionalBoolean(o: Obj, field: string): boolean | undefined {
+  const v = o[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== "boolean") fail(`${field}: expected true or false`);
+  return v;
+}
 function sinceField(o: Obj): StreamPosition | undefined {
   const s = o.since;
   if (s === undefined) return undefined;
@@ -91,6 +97,8 @@ function parseFields(type: string, o: Obj, id: number, maxDepth: number): Client
       const name = optionalString(o, "name", MAX_NAME_LENGTH);
       if (token !== undefined) frame.token = token;
       if (name !== undefined) frame.name = name;
+      const presenceDiff = optionalBoolean(o, "presenceDiff");
+      if (presenceDiff !== undefined) frame.presenceDiff = presenceDiff;
       return frame;
     }
     case "subscribe": {
@@ -112,8 +120,13 @@ function parseFields(type: string, o: Obj, id: number, maxDepth: number): Client
       return frame;
     }
     case "unsubscribe":
-    case "presence":
       return { type, id, channel: channelField(o) };
+    case "presence": {
+      const frame: ClientFrame = { type, id, channel: channelField(o) };
+      const count = optionalBoolean(o, "count");
+      if (count !== undefined) frame.count = count;
+      return frame;
+    }
     case "publish": {
       const channel = channelField(o);
       if (!("data" in o) || o.data === undefined) fail("data: required (any JSON value)");

@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { channelMatches, isValidChannel, namespaceOf } from "../src/channel.js";
 import { decodeClientMessage, decodeHubMessage, encodeFrame, joinFrames } from "../src/codec.js";
 import { CloseCode, UnsubscribeReason } from "../src/codes.js";
-import { disconnectFrame, endedFrame, presenceFrame, pubFrame } from "../src/hub-frames.js";
+import {
+  disconnectFrame,
+  endedFrame,
+  occupancyFrame,
+  presenceDiffFrame,
+  presenceFrame,
+  pubFrame,
+} from "../src/hub-frames.js";
 
 describe("decodeClientMessage", () => {
   it("splits NDJSON, ignores empty lines, keeps order", () => {
@@ -55,6 +62,34 @@ describe("decodeClientMessage", () => {
       frame: { type: "subscribe", id: 1, channel: "a", since, rewind: 5 },
     });
   });
+  it("keeps the presence extensions: connect.presenceDiff and presence.count, booleans only", () => {
+    const decode = (frame: object) => decodeClientMessage(JSON.stringify(frame))[0];
+    expect(decode({ type: "connect", id: 1, presenceDiff: true })).toEqual({
+      ok: true,
+      frame: { type: "connect", id: 1, version: 1, presenceDiff: true },
+    });
+    expect(decode({ type: "presence", id: 2, channel: "a", count: true })).toEqual({
+      ok: true,
+      frame: { type: "presence", id: 2, channel: "a", count: true },
+    });
+    // Absent stays absent: an old client's frames decode exactly as before.
+    expect(decode({ type: "presence", id: 2, channel: "a" })).toEqual({
+      ok: true,
+      frame: { type: "presence", id: 2, channel: "a" },
+    });
+    for (const bad of [1, "true", null, {}]) {
+      expect(decode({ type: "connect", id: 1, presenceDiff: bad })).toMatchObject({
+        ok: false,
+        fatal: false,
+        message: "presenceDiff: expected true or false",
+      });
+      expect(decode({ type: "presence", id: 3, channel: "a", count: bad })).toMatchObject({
+        ok: false,
+        id: 3,
+        message: "count: expected true or false",
+      });
+    }
+  });
   it("accepts data of any JSON type, including null", () => {
     for (const data of [null, 0, "", [], {}, [1, { a: 2 }]])
       expect(
@@ -84,6 +119,22 @@ describe("hub-initiated frames", () => {
       reason: "insufficient_state",
       resubscribe: true,
     });
+    expect(encodeFrame(presenceDiffFrame("chat:x", [info], [{ client: "c_2" }]))).toBe(
+      '{"type":"presence_diff","channel":"chat:x","joined":[{"client":"c_1","user":"u"}],"left":[{"client":"c_2"}]}',
+    );
+    expect(encodeFrame(occupancyFrame("chat:x", 1200))).toBe(
+      '{"type":"occupancy","channel":"chat:x","count":1200}',
+    );
+    expect(encodeFrame(occupancyFrame("chat:x", 0, 7))).toBe(
+      '{"type":"occupancy","id":7,"channel":"chat:x","count":0}',
+    );
+    const decoded = decodeHubMessage(
+      joinFrames([
+        encodeFrame(presenceDiffFrame("chat:x", [], [info])),
+        encodeFrame(occupancyFrame("chat:x", 3)),
+      ]),
+    );
+    expect(decoded.frames.map((f) => f.type)).toEqual(["presence_diff", "occupancy"]);
     expect(disconnectFrame(CloseCode.SHUTDOWN)).toEqual({
       type: "disconnect",
       code: 4100,
