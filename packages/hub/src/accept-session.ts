@@ -1,37 +1,36 @@
 /**
- * Turns an accepted WebSocket into a Session: counts it, closes it with 4001 when no `connect`
- * comes in time, feeds its messages to the request handler and cleans up its subscriptions when
- * it closes, whoever closed it.
+ * Turns accepted WebSockets into Sessions: counts them, feeds their messages to the request
+ * handler and cleans up their subscriptions when they close, whoever closed them. The listeners
+ * and hooks are made once per node and find their session through the socket (HubSocket.session),
+ * so a connection carries no closures of its own.
  */
 import type { Duplex } from "node:stream";
 import { CloseCode } from "@switchboard/protocol";
-import type { WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import type { HubContext } from "./hub-context.js";
+import type { HubSocket } from "./hub-socket.js";
 import type { RequestHandler } from "./request-handler.js";
-import { Session } from "./session.js";
+import { Session, type SessionHooks } from "./session.js";
 
-export function acceptSession(
-  ws: WebSocket,
-  socket: Duplex,
+/** The sockets come from createSocketServer, whose WebSocket class is HubSocket. */
+const sessionOf = (ws: WebSocket): Session | undefined => (ws as HubSocket).session;
+
+export function sessionAcceptor(
   ctx: HubContext,
   handler: RequestHandler,
   sessions: Set<Session>,
-): void {
-  const { log, metrics, limits } = ctx;
-  const session = new Session(ws, socket, ctx, handler.announceLeave);
-  sessions.add(session);
-  metrics.connections.inc();
-  const connectTimer = setTimeout(() => {
-    if (session.phase === "connecting" || session.phase === "authenticating")
-      session.disconnect(CloseCode.UNAUTHORIZED, "no connect frame in time");
-  }, limits.connectTimeoutSeconds * 1000);
-  session.onClosed(() => {
-    clearTimeout(connectTimer);
-    sessions.delete(session);
-    metrics.connections.dec();
-    for (const channel of session.subscriptions.channels()) handler.leave(session, channel);
-  });
-  ws.on("message", (data, isBinary) => {
+): (ws: WebSocket, socket: Duplex) => void {
+  const { log, metrics } = ctx;
+  const hooks: SessionHooks = {
+    ended: handler.announceLeave,
+    closed(session) {
+      sessions.delete(session);
+      metrics.connections.dec();
+      handler.closed(session);
+    },
+  };
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const session = sessionOf(this) as Session;
     if (isBinary)
       return session.disconnect(CloseCode.PROTOCOL_VIOLATION, "binary messages are not part of the protocol");
     try {
@@ -40,7 +39,20 @@ export function acceptSession(
       log.error({ err, client: session.id }, "message handling failed");
       session.disconnect(CloseCode.PROTOCOL_VIOLATION, "internal error");
     }
-  });
-  ws.on("close", () => session.markClosed());
-  ws.on("error", (err) => log.debug({ err, client: session.id }, "socket error"));
+  }
+  function onClose(this: WebSocket): void {
+    sessionOf(this)?.markClosed();
+  }
+  function onError(this: WebSocket, err: Error): void {
+    log.debug({ err, client: sessionOf(this)?.id }, "socket error");
+  }
+  return (ws, socket) => {
+    const session = new Session(ws, socket, ctx, hooks);
+    (ws as HubSocket).session = session;
+    sessions.add(session);
+    metrics.connections.inc();
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+    ws.on("error", onError);
+  };
 }

@@ -5,7 +5,6 @@
  */
 import type { Server } from "node:http";
 import { CloseCode } from "@switchboard/protocol";
-import type { WebSocketServer } from "ws";
 import type { Broker } from "./brokers/broker.js";
 import type { Logger } from "./logger.js";
 import type { Session } from "./session.js";
@@ -17,19 +16,18 @@ const HTTP_CLOSE_GRACE_MS = 2_000;
 
 export interface DrainTargets {
   sessions: ReadonlySet<Session>;
-  wss: WebSocketServer;
   server: Server;
   broker: Broker;
   log: Logger;
 }
 
-export async function drainHub({ sessions, wss, server, broker, log }: DrainTargets): Promise<void> {
-  const closed = [...sessions].map(
-    (s) => new Promise<void>((resolve) => s.ws.once("close", () => resolve())),
-  );
-  for (const session of [...sessions]) session.disconnect(CloseCode.SHUTDOWN);
+export async function drainHub({ sessions, server, broker, log }: DrainTargets): Promise<void> {
+  const all = [...sessions];
+  const closed = all.map((s) => new Promise<void>((resolve) => s.ws.once("close", () => resolve())));
+  for (const session of all) session.disconnect(CloseCode.SHUTDOWN);
   await raceTimeout(Promise.all(closed), CLIENT_CLOSE_WAIT_MS);
-  for (const ws of wss.clients) ws.terminate();
+  // Sockets closed before the drain began cut themselves (Session.disconnect's grace timer).
+  for (const session of all) session.ws.terminate();
   // close() waits for every connection to end; one still sending request headers (or keeping a
   // request open) would hold the drain until Node's own timeouts (minutes): give requests in
   // flight a grace period, then cut what is left.

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { acceptSession } from "./accept-session.js";
+import { sessionAcceptor } from "./accept-session.js";
 import { Authenticator } from "./auth.js";
 import type { Broker } from "./brokers/broker.js";
 import { createBroker, isEmbeddedBrokerSpec } from "./brokers/create-broker.js";
@@ -117,7 +117,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       wss,
       isDraining: () => draining,
       connections: new ConnectionLimits(limits.maxConnections, limits.maxConnectionsPerIp),
-      onOpen: (ws, socket) => acceptSession(ws, socket, ctx, handler, sessions),
+      onOpen: sessionAcceptor(ctx, handler, sessions),
     }),
   );
   const stopHeartbeat = startHeartbeat(sessions, limits.pingIntervalSeconds);
@@ -141,7 +141,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       draining = true;
       stopHeartbeat();
       stopPresenceRefresh();
-      return drainHub({ sessions, wss, server, broker, log });
+      return drainHub({ sessions, server, broker, log });
     })();
     return closing;
   };

@@ -42,8 +42,24 @@ export class RequestHandler {
     this.publishRates = new PublishRates(ctx.limits.publishRatePerSecond, ctx.limits.rateLimitStrikes);
   }
 
-  /** Token deadlines of each open session (docs/protocol.md "Token lifetime"). */
+  /** Token deadlines of the sessions that have one (docs/protocol.md "Token lifetime"). */
   private readonly clocks = new WeakMap<Session, TokenClock>();
+
+  /** The session's token clock, made when it first needs one (anonymous sessions never do). */
+  private clockOf(session: Session): TokenClock {
+    let clock = this.clocks.get(session);
+    if (!clock) {
+      clock = new TokenClock();
+      this.clocks.set(session, clock);
+    }
+    return clock;
+  }
+
+  /** A session closed: its subscriptions end and its token timers stop. */
+  closed(session: Session): void {
+    for (const channel of session.subscriptions.channels()) this.leave(session, channel);
+    this.clocks.get(session)?.stop();
+  }
 
   /** Handles one WebSocket message (one or more NDJSON frames), in order, through the intake. */
   handleMessage(session: Session, text: string): void {
@@ -128,9 +144,6 @@ export class RequestHandler {
     }
     if (session.isClosed) return;
     const backlog = session.open(grant?.identity ?? {}, frame.name);
-    const clock = new TokenClock();
-    this.clocks.set(session, clock);
-    session.onClosed(() => clock.stop());
     session.send({
       type: "connected",
       id: frame.id,
@@ -140,7 +153,7 @@ export class RequestHandler {
       limits: { maxFrameBytes: this.ctx.limits.maxFrameBytes },
       ...(grant ? { expires: TokenClock.secondsUntil(grant.expiresAt) } : {}),
     });
-    if (grant) clock.setConnection(grant.expiresAt, () => this.tokenExpired(session));
+    if (grant) this.clockOf(session).setConnection(grant.expiresAt, () => this.tokenExpired(session));
     for (const text of backlog) this.handleMessage(session, text);
   }
 
@@ -150,8 +163,7 @@ export class RequestHandler {
 
   /** Renews the connection token, or one subscription's channel token, without reconnecting. */
   private async refresh(session: Session, frame: RefreshFrame): Promise<void> {
-    const clock = this.clocks.get(session);
-    if (!clock) return;
+    const clock = this.clockOf(session);
     const unauthorized = (err: unknown) =>
       new RequestError(ErrorCode.UNAUTHORIZED, err instanceof Error ? err.message : "invalid token");
     const { channel } = frame;
@@ -311,9 +323,11 @@ export class RequestHandler {
     const endedMeanwhile = subscriptions.markJoined(channel, slot);
     this.ctx.metrics.subscriptions.inc();
     session.send({ type: "subscribed", id: frame.id, ...body });
-    const clock = this.clocks.get(session);
-    if (tokenExpiresAt === undefined) clock?.clearChannel(channel);
-    else clock?.setChannel(channel, tokenExpiresAt, () => this.channelTokenExpired(session, channel));
+    if (tokenExpiresAt === undefined) this.clocks.get(session)?.clearChannel(channel);
+    else
+      this.clockOf(session).setChannel(channel, tokenExpiresAt, () =>
+        this.channelTokenExpired(session, channel),
+      );
     this.ops.entered(policy, channel, session.info);
     // The stream reset while joining: end it now that the reply is out.
     if (endedMeanwhile !== undefined) session.ended(channel, endedMeanwhile);

@@ -25,6 +25,25 @@ import { Subscriptions } from "./subscriptions.js";
 const NEWLINE = Buffer.from("\n");
 /** How long a closing socket may take to finish its close handshake before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
+/** Shared by every session with nothing held: the backlog array exists only while one is. */
+const NOTHING_HELD: readonly string[] = [];
+
+/**
+ * What a node does when a session's subscription or the session itself ends: one object per
+ * node, so no session carries closures of its own for it.
+ */
+export interface SessionHooks {
+  /** The hub ended a subscription on its own: presence and join/leave follow. */
+  ended(session: Session, channel: string): void;
+  /** The session closed, whoever closed it; called once. */
+  closed(session: Session): void;
+}
+
+/** limits.connectTimeoutSeconds passed without the session opening: 4001. */
+function connectTimedOut(session: Session): void {
+  if (session.phase === "connecting" || session.phase === "authenticating")
+    session.disconnect(CloseCode.UNAUTHORIZED, "no connect frame in time");
+}
 
 export type SessionPhase = "connecting" | "authenticating" | "open" | "closed";
 
@@ -37,19 +56,24 @@ export class Session implements StreamSubscriber, Flushable {
   lastSeen = Date.now();
   flushScheduled = false;
   /** Raw messages that arrived while `connect` was being verified; handled in order after it. */
-  #backlog: string[] = [];
+  #backlog: readonly string[] = NOTHING_HELD;
   private queue: Array<string | SharedFrame> = [];
   private queuedBytes = 0;
-  private onClosedHandlers: Array<() => void> = [];
+  /** Cleanups registered with onClosed (rare: most sessions never register one). */
+  #onClosed: Array<() => void> | undefined;
+  /** Closes the session with 4001 unless it opens in time; cleared once it opens or closes. */
+  #connectTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly ws: WebSocket,
     /** The connection's TCP socket (from the upgrade): pre-framed publications go straight to it. */
     private readonly socket: Duplex,
     private readonly ctx: HubContext,
-    /** Told when the hub ends a subscription on its own, so presence and join/leave follow. */
-    private readonly onEnded: (session: Session, channel: string) => void,
-  ) {}
+    private readonly hooks: SessionHooks,
+  ) {
+    // The session is the timer's argument: no closure per session.
+    this.#connectTimer = setTimeout(connectTimedOut, ctx.limits.connectTimeoutSeconds * 1000, this);
+  }
 
   /** Getters, not fields: TypeScript's narrowing would miss changes made across awaits. */
   get phase(): SessionPhase {
@@ -77,13 +101,13 @@ export class Session implements StreamSubscriber, Flushable {
   /** authenticating → open; returns the frames held meanwhile, to be handled in order. */
   open(identity: Identity, name: string | undefined): string[] {
     this.#phase = "open";
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
     this.#identity = identity;
-    this.#info = { client: this.id };
-    if (identity.user !== undefined) this.#info.user = identity.user;
-    if (name !== undefined) this.#info.name = name;
+    this.#info = clientInfo(this.id, identity.user, name);
     const backlog = this.#backlog;
-    this.#backlog = [];
-    return backlog;
+    this.#backlog = NOTHING_HELD;
+    return backlog as string[];
   }
 
   /** Replies queued or buffered but not yet sent (request-intake.ts reads no more while over the limit). */
@@ -111,7 +135,8 @@ export class Session implements StreamSubscriber, Flushable {
 
   /** Keeps a raw message that arrived while `connect` is being verified. */
   hold(text: string): void {
-    this.#backlog.push(text);
+    if (this.#backlog === NOTHING_HELD) this.#backlog = [text];
+    else (this.#backlog as string[]).push(text);
   }
 
   send(frame: HubFrame): void {
@@ -137,11 +162,13 @@ export class Session implements StreamSubscriber, Flushable {
     this.subscriptions.remove(channel);
     this.ctx.metrics.subscriptions.dec();
     this.enqueue(frame);
-    this.onEnded(this, channel);
+    this.hooks.ended(this, channel);
   }
 
+  /** Runs `handler` when the session closes (after the node's own cleanup, SessionHooks.closed). */
   onClosed(handler: () => void): void {
-    this.onClosedHandlers.push(handler);
+    if (this.#onClosed) this.#onClosed.push(handler);
+    else this.#onClosed = [handler];
   }
 
   private enqueue(frame: string | SharedFrame): void {
@@ -205,9 +232,20 @@ export class Session implements StreamSubscriber, Flushable {
   markClosed(): void {
     if (this.#phase === "closed") return;
     this.#phase = "closed";
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    this.#backlog = NOTHING_HELD;
     this.queue = [];
     this.queuedBytes = 0;
-    for (const handler of this.onClosedHandlers) handler();
-    this.onClosedHandlers = [];
+    this.hooks.closed(this);
+    const handlers = this.#onClosed;
+    this.#onClosed = undefined;
+    if (handlers) for (const handler of handlers) handler();
   }
+}
+
+/** One object literal per shape, so the fields stay in-object (no properties array each). */
+function clientInfo(client: string, user: string | undefined, name: string | undefined): ClientInfo {
+  if (user === undefined) return name === undefined ? { client } : { client, name };
+  return name === undefined ? { client, user } : { client, user, name };
 }

@@ -33,7 +33,8 @@ class Deadline {
 
 export class TokenClock {
   private connection: Deadline | undefined;
-  private readonly channels = new Map<string, Deadline>();
+  /** Channel-token deadlines; made on the first one (most sessions never have any). */
+  private channels: Map<string, Deadline> | undefined;
 
   /** Seconds left until `at`, as the `expires` field of `connected` / `refreshed` carries them. */
   static secondsUntil(at: number): number {
@@ -51,27 +52,31 @@ export class TokenClock {
   }
 
   setChannel(channel: string, at: number, onExpired: () => void): void {
-    this.channels.get(channel)?.cancel();
-    this.channels.set(
+    this.channels ??= new Map<string, Deadline>();
+    const channels = this.channels;
+    channels.get(channel)?.cancel();
+    channels.set(
       channel,
       new Deadline(at, () => {
-        this.channels.delete(channel);
+        channels.delete(channel);
         onExpired();
       }),
     );
   }
 
   hasChannel(channel: string): boolean {
-    return this.channels.has(channel);
+    return this.channels?.has(channel) ?? false;
   }
 
   clearChannel(channel: string): void {
+    if (!this.channels) return;
     this.channels.get(channel)?.cancel();
     this.channels.delete(channel);
   }
 
   stop(): void {
     this.connection?.cancel();
+    if (!this.channels) return;
     for (const deadline of this.channels.values()) deadline.cancel();
     this.channels.clear();
   }
