@@ -25,13 +25,16 @@ export class ConnectionLimits {
     if (this.maxPerIp > 0 && fromIp >= this.maxPerIp) return false;
     this.#total++;
     this.#perIp.set(ip, fromIp + 1);
-    socket.once("close", () => {
-      this.#total--;
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.#perIp.set(ip, left);
-      else this.#perIp.delete(ip);
-    });
+    // `on`, not `once`: a socket closes once, and `once` costs a wrapper per socket.
+    socket.on("close", () => this.#release(ip));
     return true;
+  }
+
+  #release(ip: string): void {
+    this.#total--;
+    const left = (this.#perIp.get(ip) ?? 1) - 1;
+    if (left > 0) this.#perIp.set(ip, left);
+    else this.#perIp.delete(ip);
   }
 
   get total(): number {

@@ -7,10 +7,34 @@ export type RateVerdict = "allowed" | "limited" | "abused";
 
 const WINDOW_MS = 1_000;
 
-export class RateLimiter {
-  #windowStart = 0;
-  #count = 0;
-  #strikes = 0;
+/** The counts of one window, kept by whoever owns the limit (a RateLimiter, a connection's intake state). */
+export interface RateWindow {
+  windowStart: number;
+  count: number;
+  strikes: number;
+}
+
+/** Counts one request at `now` against `window`. */
+export function takeRate(
+  window: RateWindow,
+  perSecond: number,
+  maxStrikes: number,
+  now: number,
+): RateVerdict {
+  if (perSecond === 0) return "allowed";
+  if (now - window.windowStart >= WINDOW_MS) {
+    window.windowStart = now;
+    window.count = 0;
+    window.strikes = 0;
+  }
+  if (++window.count <= perSecond) return "allowed";
+  return ++window.strikes > maxStrikes ? "abused" : "limited";
+}
+
+export class RateLimiter implements RateWindow {
+  windowStart = 0;
+  count = 0;
+  strikes = 0;
 
   constructor(
     readonly perSecond: number,
@@ -20,13 +44,6 @@ export class RateLimiter {
 
   take(): RateVerdict {
     if (this.perSecond === 0) return "allowed";
-    const now = this.now();
-    if (now - this.#windowStart >= WINDOW_MS) {
-      this.#windowStart = now;
-      this.#count = 0;
-      this.#strikes = 0;
-    }
-    if (++this.#count <= this.perSecond) return "allowed";
-    return ++this.#strikes > this.maxStrikes ? "abused" : "limited";
+    return takeRate(this, this.perSecond, this.maxStrikes, this.now());
   }
 }

@@ -14,7 +14,7 @@
  */
 import { type ClientFrame, CloseCode, type DecodedClientFrame } from "@switchboard/protocol";
 import type { HubLimits } from "./config.js";
-import { RateLimiter } from "./rate-limiter.js";
+import { type RateWindow, takeRate } from "./rate-limiter.js";
 import type { Session } from "./session.js";
 
 /** Frames handled back to back before yielding to other connections. */
@@ -29,12 +29,36 @@ const MAX_SLOT_PAUSE_MS = 2_000;
 /** Handles one decoded frame; a promise when it started a request (settles once it is answered). */
 export type FrameHandler = (session: Session, result: DecodedClientFrame) => Promise<void> | undefined;
 
-interface IntakeState {
-  queue: DecodedClientFrame[];
-  pumping: boolean;
-  pending: number;
-  closing: boolean;
-  rate: RateLimiter;
+/** Shared by every connection with nothing queued (never written to). */
+const NO_FRAMES: DecodedClientFrame[] = [];
+
+/** One connection's intake: frames not handled yet and its request-rate window, in one object. */
+class IntakeState implements RateWindow {
+  /** Frames from `next` on are still to handle; a message's own array is adopted, not copied. */
+  queue = NO_FRAMES;
+  next = 0;
+  pumping = false;
+  pending = 0;
+  closing = false;
+  windowStart = 0;
+  count = 0;
+  strikes = 0;
+
+  get empty(): boolean {
+    return this.next >= this.queue.length;
+  }
+
+  take(): DecodedClientFrame | undefined {
+    if (this.next >= this.queue.length) return undefined;
+    const frame = this.queue[this.next++];
+    if (this.next === this.queue.length) this.clear();
+    return frame;
+  }
+
+  clear(): void {
+    this.queue = NO_FRAMES;
+    this.next = 0;
+  }
 }
 
 export class RequestIntake {
@@ -52,14 +76,18 @@ export class RequestIntake {
   /** Queues the frames of one message and starts handling them unless already under way. */
   push(session: Session, frames: DecodedClientFrame[]): void {
     const state = this.#state(session);
-    if (state.closing) return;
-    state.queue.push(...frames);
+    if (state.closing || frames.length === 0) return;
+    if (state.empty) {
+      state.queue = frames;
+      state.next = 0;
+    } else for (const frame of frames) state.queue.push(frame);
     if (!state.pumping) void this.#pump(session, state);
   }
 
   /** Rate check of one request: "limited" → answer RATE_LIMITED; "abused" → closing (4029). */
   takeRequest(session: Session): "allowed" | "limited" | "abused" {
-    const verdict = this.#state(session).rate.take();
+    const { requestRatePerSecond, rateLimitStrikes } = this.limits;
+    const verdict = takeRate(this.#state(session), requestRatePerSecond, rateLimitStrikes, Date.now());
     if (verdict === "abused") this.closeAfterPending(session);
     return verdict;
   }
@@ -69,7 +97,7 @@ export class RequestIntake {
     const state = this.#state(session);
     if (state.closing) return;
     state.closing = true;
-    state.queue = [];
+    state.clear();
     const close = () => session.disconnect(CloseCode.RATE_LIMIT_ABUSED);
     if (state.pending === 0) return close();
     const timer = setTimeout(close, CLOSE_AFTER_PENDING_MS);
@@ -80,13 +108,7 @@ export class RequestIntake {
   #state(session: Session): IntakeState {
     let state = this.#states.get(session);
     if (!state) {
-      state = {
-        queue: [],
-        pumping: false,
-        pending: 0,
-        closing: false,
-        rate: new RateLimiter(this.limits.requestRatePerSecond, this.limits.rateLimitStrikes),
-      };
+      state = new IntakeState();
       this.#states.set(session, state);
     }
     return state;
@@ -96,7 +118,7 @@ export class RequestIntake {
     state.pumping = true;
     try {
       let handled = 0;
-      for (let result = state.queue.shift(); result !== undefined; result = state.queue.shift()) {
+      for (let result = state.take(); result !== undefined; result = state.take()) {
         if (session.isClosed) return;
         if (session.unsentBytes > this.limits.sendBufferBytes) await this.#drained(session);
         if (session.isClosed || state.closing) return;

@@ -22,10 +22,12 @@ const JOINED: JoinedSlot = { state: "joined" };
 
 export class Subscriptions {
   readonly #slots = new Map<string, SubscriptionSlot>();
-  readonly #order = new KeyedSerial();
+  /** Made on the first subscribe: a connection that never subscribes needs none. */
+  #order: KeyedSerial | undefined;
 
   /** Runs a subscribe/unsubscribe of `channel` after the ones that arrived before it. */
   inOrder(channel: string, task: () => Promise<void>): Promise<void> {
+    this.#order ??= new KeyedSerial();
     return this.#order.run(channel, task);
   }
 
