@@ -43,7 +43,7 @@ async function dropRedis(prefix: string): Promise<void> {
 async function dropNats(prefix: string): Promise<void> {
   const nc = await connect({ servers: "127.0.0.1:4222" });
   const jsm = await jetstreamManager(nc);
-  for (const s of [`${prefix}_history`, `KV_${prefix}_presence`, `KV_${prefix}_dedupe`]) {
+  for (const s of [`${prefix}_history`, `KV_${prefix}_members`, `KV_${prefix}_dedupe`]) {
     await jsm.streams.delete(s).catch(() => false);
   }
   await nc.close();

@@ -8,6 +8,7 @@
  * - `make()` returns a fresh broker that is NOT started: the suite calls `start` and `close`.
  * - `restart()` (optional) is called after the suite closed that fixture's broker; it returns a
  *   new, not started broker over the same storage, as a restarted process would build.
+ * - `peer()` (optional) returns another node's broker over the same store, not started.
  * - `cleanup()` releases what `make` created (temp folder, key prefix) once its brokers are closed;
  *   the suite calls `make` a few times (shared broker, lifecycle, restart).
  */
@@ -27,6 +28,11 @@ import {
 export interface BrokerFixture {
   broker: Broker;
   restart?: () => Promise<Broker>;
+  /**
+   * Another node over the same store, not started (engines shared between hub nodes: Redis,
+   * NATS). Absent for a single-node engine, whose presence lives in its one process.
+   */
+  peer?: () => Promise<Broker>;
   /** Rows / keys / messages the fixture's store holds now (for "reads leave no state"). */
   countState?: () => Promise<number>;
   cleanup: () => Promise<void>;
@@ -391,19 +397,36 @@ export function brokerContract(name: string, make: () => Promise<BrokerFixture>)
     });
 
     describe("presence", () => {
-      it("adds, lists, refreshes and removes clients", async () => {
+      it("adds, lists, counts, refreshes and removes clients", async () => {
         const ch = channelName("presence");
         expect(await broker.presenceList(ch)).toEqual([]);
+        expect(await broker.presenceCount(ch)).toBe(0);
         const c1: ClientInfo = { client: "c_1", user: "u_1", name: "sender@1.0.0" };
         const c2: ClientInfo = { client: "c_2", user: "u_2" };
         await broker.presenceAdd(ch, c1, 30);
         await broker.presenceAdd(ch, c2, 30);
         await broker.presenceAdd(ch, c2, 30); // refresh, not a second entry
         expect((await broker.presenceList(ch)).sort(byClient)).toEqual([c1, c2]);
+        expect(await broker.presenceCount(ch)).toBe(2);
         await broker.presenceRemove(ch, c1);
+        await broker.presenceRemove(ch, c1); // already gone: nothing changes
         expect(await broker.presenceList(ch)).toEqual([c2]);
+        expect(await broker.presenceCount(ch)).toBe(1);
         await broker.presenceRemove(ch, c2);
         expect(await broker.presenceList(ch)).toEqual([]);
+        expect(await broker.presenceCount(ch)).toBe(0);
+      });
+
+      it("counts a large channel exactly", async () => {
+        const ch = channelName("presence-large");
+        const clients = range(1, 1500).map((i) => ({ client: `c_${i}`, user: `u_${i % 7}` }));
+        for (let i = 0; i < clients.length; i += 250)
+          await Promise.all(clients.slice(i, i + 250).map((c) => broker.presenceAdd(ch, c, 30)));
+        expect(await broker.presenceCount(ch)).toBe(1500);
+        expect((await broker.presenceList(ch)).length).toBe(1500);
+        await Promise.all(clients.slice(0, 500).map((c) => broker.presenceRemove(ch, c)));
+        expect(await broker.presenceCount(ch)).toBe(1000);
+        await Promise.all(clients.slice(500).map((c) => broker.presenceRemove(ch, c)));
       });
     });
 
@@ -446,20 +469,50 @@ export function brokerContract(name: string, make: () => Promise<BrokerFixture>)
         });
       });
 
-      it("expires presence entries after their ttl unless refreshed", async ({ expect }) => {
-        const ch = channelName("presence-ttl");
-        const fading: ClientInfo = { client: "c_fading" };
-        const refreshed: ClientInfo = { client: "c_refreshed" };
-        const lasting: ClientInfo = { client: "c_lasting" };
-        await broker.presenceAdd(ch, fading, 1);
-        await broker.presenceAdd(ch, refreshed, 1);
-        await broker.presenceAdd(ch, lasting, 30);
-        await waitFor("the unrefreshed entry to expire", async () => {
-          await broker.presenceAdd(ch, refreshed, 1);
-          return !(await broker.presenceList(ch)).some((c) => c.client === fading.client);
-        });
-        expect((await broker.presenceList(ch)).sort(byClient)).toEqual([lasting, refreshed]);
-      });
+      it("keeps a live node's entries past the ttl and drops a dead node's within it", async ({ expect }) => {
+        // Its own node: the suite's shared broker must not lose its liveness.
+        const own = await make();
+        const node = own.broker;
+        const peerFactory = own.peer;
+        const reader = peerFactory ? await peerFactory() : node;
+        try {
+          await node.start(() => {});
+          if (reader !== node) await reader.start(() => {});
+          const ch = channelName("presence-node");
+          const other = channelName("presence-node-other");
+          const a: ClientInfo = { client: "c_a", user: "u_a" };
+          const b: ClientInfo = { client: "c_b" };
+          await node.presenceAdd(ch, a, 1);
+          await node.presenceAdd(ch, b, 1);
+          await node.presenceAdd(other, a, 1);
+          // Alive: one renewal per interval (not one per entry) keeps every entry past its ttl.
+          const started = Date.now();
+          while (Date.now() - started < 2500) {
+            expect(await node.presenceKeepAlive(1)).toBe(false);
+            expect((await reader.presenceList(ch)).sort(byClient)).toEqual([a, b]);
+            expect(await reader.presenceCount(ch)).toBe(2);
+            await new Promise((r) => setTimeout(r, 300)); // the node's refresh interval (ttl / 3)
+          }
+          // Dead (no more renewals): every entry of the node goes within the ttl, on every channel.
+          await waitFor("the dead node's entries to go", async () => (await reader.presenceCount(ch)) === 0);
+          expect(await reader.presenceList(ch)).toEqual([]);
+          expect(await reader.presenceList(other)).toEqual([]);
+          // Back: the renewal says it had lapsed, so the hub adds its entries again.
+          expect(await node.presenceKeepAlive(30)).toBe(true);
+          await node.presenceAdd(ch, a, 30);
+          expect(await reader.presenceList(ch)).toEqual([a]);
+          if (reader !== node) {
+            // A node that stops cleanly takes its entries with it at once, not after the ttl.
+            await node.close();
+            expect(await reader.presenceCount(ch)).toBe(0);
+            expect(await reader.presenceList(ch)).toEqual([]);
+          }
+        } finally {
+          await node.close().catch(() => {});
+          if (reader !== node) await reader.close().catch(() => {});
+          await own.cleanup();
+        }
+      }, 30_000);
     });
 
     describe("reads leave no state", () => {
@@ -485,7 +538,7 @@ export function brokerContract(name: string, make: () => Promise<BrokerFixture>)
                     limit: 10,
                     history: HISTORY,
                   });
-                else await b.presenceList(ch);
+                else await (j % 8 === 3 ? b.presenceList(ch) : b.presenceCount(ch));
               }),
             );
           }

@@ -22,7 +22,7 @@ export async function dropPrefix(broker: string, prefix: string): Promise<void> 
     const nc = await natsConnect({ servers: broker, timeout: 2000 });
     try {
       const jsm = await jetstreamManager(nc);
-      for (const stream of [`${prefix}_history`, `KV_${prefix}_presence`, `KV_${prefix}_dedupe`])
+      for (const stream of [`${prefix}_history`, `KV_${prefix}_members`, `KV_${prefix}_dedupe`])
         await jsm.streams.delete(stream).catch(() => false);
     } finally {
       await nc.close();

@@ -24,6 +24,7 @@ if (sharedUp) {
     return {
       broker: new NatsBroker({ servers: SHARED_URL, prefix }),
       restart: async () => new NatsBroker({ servers: SHARED_URL, prefix }),
+      peer: async () => new NatsBroker({ servers: SHARED_URL, prefix }),
       countState: () => natsMessages(prefix),
       cleanup: () => dropPrefix(SHARED_URL, prefix),
     };
@@ -187,7 +188,7 @@ async function natsMessages(prefix: string): Promise<number> {
   try {
     const jsm = await jetstreamManager(nc);
     let total = 0;
-    for (const stream of [`${prefix}_history`, `KV_${prefix}_presence`, `KV_${prefix}_dedupe`])
+    for (const stream of [`${prefix}_history`, `KV_${prefix}_members`, `KV_${prefix}_dedupe`])
       total += (await jsm.streams.info(stream)).state.messages;
     return total;
   } finally {

@@ -21,6 +21,7 @@ if (sharedUp) {
     return {
       broker: new RedisBroker({ url: SHARED_URL, prefix }),
       restart: async () => new RedisBroker({ url: SHARED_URL, prefix }),
+      peer: async () => new RedisBroker({ url: SHARED_URL, prefix }),
       countState: () => countKeys(SHARED_URL, prefix),
       cleanup: () => dropPrefix(SHARED_URL, prefix),
     };

@@ -30,6 +30,7 @@ if (available) {
     return {
       broker: new RedisBroker({ url: cluster.url, prefix }),
       restart: async () => new RedisBroker({ url: cluster.url, prefix }),
+      peer: async () => new RedisBroker({ url: cluster.url, prefix }),
       countState: () => cluster.countKeys(prefix),
       cleanup: async () => {},
     };

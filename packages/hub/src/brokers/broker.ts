@@ -84,10 +84,25 @@ export interface Broker {
   subscribe(channel: string): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
 
-  /** Presence: entries expire after `ttlSeconds` unless refreshed, so a dead node's clients disappear. */
+  /**
+   * Presence. Every entry belongs to the node (this broker instance) that added it and counts as
+   * long as that node's liveness record does: `presenceKeepAlive` renews the record — ONE write
+   * per node per refresh, whatever the number of entries — and a node that stops renewing it (it
+   * died) loses all its entries within `ttlSeconds`. `presenceList` / `presenceCount` ignore, and
+   * lazily delete, entries of dead nodes; `close` ends the node's liveness at once. The first
+   * `presenceAdd` of a node that has no liveness yet starts it with `ttlSeconds`. Reads never
+   * create state. On Redis Cluster every key stays in the channel's slot except the node record.
+   */
   presenceAdd(channel: string, info: ClientInfo, ttlSeconds: number): Promise<void>;
   presenceRemove(channel: string, info: ClientInfo): Promise<void>;
   presenceList(channel: string): Promise<ClientInfo[]>;
+  /** The number of present clients (cheap: no entry is read). */
+  presenceCount(channel: string): Promise<number>;
+  /**
+   * Renews this node's liveness for `ttlSeconds`. True when it had lapsed (or never existed):
+   * readers may have dropped this node's entries, so the caller adds them again.
+   */
+  presenceKeepAlive(ttlSeconds: number): Promise<boolean>;
   /** Announce join/leave to every node subscribed to the channel. */
   announce(event: { type: "join" | "leave"; channel: string; info: ClientInfo }): Promise<void>;
 }

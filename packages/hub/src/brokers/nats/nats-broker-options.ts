@@ -15,8 +15,6 @@ export interface NatsBrokerOptions {
   metaTtlSeconds?: number;
   /** Stream duplicate window and dedupe-record TTL; widened when a request asks for more. */
   dedupeWindowSeconds?: number;
-  /** Presence bucket TTL: only bounds garbage, entries expire by their own ttl on read. */
-  presenceMaxTtlSeconds?: number;
   /** Continuations up to this many messages are read by walking Sb-Prev; longer ones use a consumer. */
   directReadMax?: number;
   /** Messages per pull of such a consumer (a big history must not arrive as one pull). */
@@ -39,7 +37,6 @@ export const NATS_BROKER_DEFAULTS = {
   maxPingOut: 2,
   metaTtlSeconds: 30 * 24 * 3600,
   dedupeWindowSeconds: 300,
-  presenceMaxTtlSeconds: 3600,
   directReadMax: 16,
   scanBatch: 512,
   scanInactiveMs: 30_000,

@@ -17,6 +17,7 @@
  * After a reconnect the client has re-sent its subscriptions; the hub then gets `resync`.
  */
 
+import { randomBytes } from "node:crypto";
 import { JetStreamApiCodes, JetStreamApiError, type PubAck } from "@nats-io/jetstream";
 import { headers, type MsgHdrs, type Subscription } from "@nats-io/transport-node";
 import type { ClientInfo, Publication, StreamPosition } from "@switchboard/protocol";
@@ -69,6 +70,12 @@ export class NatsBroker implements Broker {
   /** Live topic → its core subscription (fan-out transport). */
   readonly #subs = new Map<string, Subscription>();
   readonly #fanout: Fanout;
+  /** This node's id in its presence keys and liveness record. */
+  readonly #node = randomBytes(9).toString("base64url");
+  /** Whether this node has written its liveness record (the first presenceAdd does). */
+  #alive = false;
+  /** The first liveness write under way (concurrent first adds share it). */
+  #starting: Promise<boolean> | undefined;
 
   constructor(options: NatsBrokerOptions) {
     this.#o = { ...NATS_BROKER_DEFAULTS, ...options };
@@ -104,6 +111,10 @@ export class NatsBroker implements Broker {
   async close(): Promise<void> {
     this.#subs.clear();
     this.#fanout.clear();
+    // A clean stop ends this node's presence at once (readers drop its entries), not after the TTL.
+    if (this.#alive)
+      await this.#run((s) => s.presence.delete(this.#names.nodeKey(this.#node))).catch(() => {});
+    this.#alive = false;
     await this.#session?.close();
   }
 
@@ -149,27 +160,78 @@ export class NatsBroker implements Broker {
   }
 
   presenceAdd(channel: string, info: ClientInfo, ttlSeconds: number): Promise<void> {
-    const value = JSON.stringify({ info, expires: Date.now() + ttlSeconds * 1000 });
     return this.#run(async (s) => {
-      await s.presence.put(this.#names.presenceKey(channel, info.client), value);
+      if (!this.#alive) {
+        this.#starting ??= this.#keepAlive(s, ttlSeconds).finally(() => {
+          this.#starting = undefined;
+        });
+        await this.#starting;
+      }
+      await s.presence.put(this.#names.presenceKey(channel, this.#node, info.client), JSON.stringify(info));
     });
   }
 
   presenceRemove(channel: string, info: ClientInfo): Promise<void> {
-    return this.#run((s) => s.presence.delete(this.#names.presenceKey(channel, info.client)));
+    return this.#run((s) => s.presence.delete(this.#names.presenceKey(channel, this.#node, info.client)));
   }
 
   presenceList(channel: string): Promise<ClientInfo[]> {
     return this.#run(async (s) => {
-      const now = Date.now();
+      const live = await this.#liveNodes(s);
       const clients: ClientInfo[] = [];
+      const dead: string[] = [];
       for await (const e of await s.presence.history({ key: this.#names.presenceFilter(channel) })) {
         if (e.operation !== "PUT") continue;
-        const value = e.json<{ info?: ClientInfo; expires?: number }>();
-        if (value.info && (value.expires ?? 0) > now) clients.push(value.info);
+        if (!live.has(nodeOf(e.key))) dead.push(e.key);
+        else clients.push(e.json<ClientInfo>());
       }
+      await this.#drop(s, dead);
       return clients;
     });
+  }
+
+  presenceCount(channel: string): Promise<number> {
+    return this.#run(async (s) => {
+      const live = await this.#liveNodes(s);
+      let count = 0;
+      const dead: string[] = [];
+      for await (const key of await s.presence.keys(this.#names.presenceFilter(channel))) {
+        if (live.has(nodeOf(key))) count++;
+        else dead.push(key);
+      }
+      await this.#drop(s, dead);
+      return count;
+    });
+  }
+
+  presenceKeepAlive(ttlSeconds: number): Promise<boolean> {
+    return this.#run((s) => this.#keepAlive(s, ttlSeconds));
+  }
+
+  /** One put of the node's record; true when it had lapsed or did not exist. */
+  async #keepAlive(s: NatsSession, ttlSeconds: number): Promise<boolean> {
+    const key = this.#names.nodeKey(this.#node);
+    const now = Date.now();
+    const prev = await s.presence.get(key);
+    await s.presence.put(key, JSON.stringify({ expires: now + ttlSeconds * 1000 }));
+    this.#alive = true;
+    return !(prev?.operation === "PUT" && expiresOf(prev.string()) > now);
+  }
+
+  /** The nodes whose liveness record has not run out. */
+  async #liveNodes(s: NatsSession): Promise<Set<string>> {
+    const now = Date.now();
+    const live = new Set<string>();
+    for await (const e of await s.presence.history({ key: this.#names.nodeFilter })) {
+      if (e.operation === "PUT" && expiresOf(e.string()) > now) live.add(e.key.slice(e.key.indexOf(".") + 1));
+    }
+    return live;
+  }
+
+  /** Deletes the entries of dead nodes a read came across (once: then they are gone). */
+  async #drop(s: NatsSession, keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 256)
+      await Promise.all(keys.slice(i, i + 256).map((k) => s.presence.delete(k).catch(() => {})));
   }
 
   announce(event: { type: "join" | "leave"; channel: string; info: ClientInfo }): Promise<void> {
@@ -315,5 +377,22 @@ export class NatsBroker implements Broker {
         this.#connected().nc.publish(topic, text);
       },
     };
+  }
+}
+
+/** The node token of a presence key `<channel>.<node>.<client>`. */
+function nodeOf(key: string): string {
+  const first = key.indexOf(".");
+  return key.slice(first + 1, key.indexOf(".", first + 1));
+}
+
+function expiresOf(text: string): number {
+  try {
+    const value: unknown = JSON.parse(text);
+    const expires =
+      typeof value === "object" && value !== null ? (value as { expires?: unknown }).expires : 0;
+    return typeof expires === "number" ? expires : 0;
+  } catch {
+    return 0;
   }
 }

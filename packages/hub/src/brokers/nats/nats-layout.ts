@@ -127,7 +127,7 @@ export class NatsNames {
     // The prefix is a subject token and part of stream and bucket names: keep it to the safe set.
     if (!PREFIX.test(prefix)) throw new Error(`nats broker: prefix must match ${PREFIX}, got "${prefix}"`);
     this.stream = `${prefix}_history`;
-    this.presenceBucket = `${prefix}_presence`;
+    this.presenceBucket = `${prefix}_members`;
     this.dedupeBucket = `${prefix}_dedupe`;
     this.historySubjects = `${prefix}.ch.>`;
   }
@@ -146,11 +146,19 @@ export class NatsNames {
     return `${channelToken(channel)}.${keyToken(key)}`;
   }
 
-  presenceKey(channel: string, client: string): string {
-    return `${channelToken(channel)}.${channelToken(client)}`;
+  /** A presence entry: `<channel>.<node>.<client>`, so a key names the node it belongs to. */
+  presenceKey(channel: string, node: string, client: string): string {
+    return `${channelToken(channel)}.${node}.${channelToken(client)}`;
   }
 
   presenceFilter(channel: string): string {
-    return `${channelToken(channel)}.*`;
+    return `${channelToken(channel)}.*.*`;
   }
+
+  /** A node's liveness record: `=` is no base64url character, so no channel's keys start so. */
+  nodeKey(node: string): string {
+    return `=node.${node}`;
+  }
+
+  readonly nodeFilter = "=node.*";
 }

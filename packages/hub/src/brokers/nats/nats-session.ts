@@ -143,7 +143,8 @@ async function provision(
   }
   const kvm = new Kvm(js);
   const opts = { history: 1, replicas: o.replicas };
-  const presence = await kvm.create(names.presenceBucket, { ...opts, ttl: o.presenceMaxTtlSeconds * 1000 });
+  // No max age: an entry lives as long as its node's liveness record (nats-broker.ts, presence).
+  const presence = await kvm.create(names.presenceBucket, opts);
   const dedupe = await kvm.create(names.dedupeBucket, { ...opts, ttl: windowSeconds * 1000 });
   return { presence, dedupe, storeId: `${names.stream}@${info.created}` };
 }

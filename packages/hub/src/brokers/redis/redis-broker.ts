@@ -9,6 +9,7 @@
  * same key is then deduplicated if Redis did append it). Epochs change when acked history may
  * have been lost — meta gone, store wiped, or a failover to a replica (redis-scripts.ts, PRELUDE).
  */
+import { randomBytes } from "node:crypto";
 import type { ClientInfo, Publication, StreamPosition } from "@switchboard/protocol";
 import type {
   AppendRequest,
@@ -30,7 +31,10 @@ import {
   HISTORY_LUA,
   POSITION_LUA,
   PRESENCE_ADD_LUA,
+  PRESENCE_COUNT_LUA,
+  PRESENCE_KEEPALIVE_LUA,
   PRESENCE_LIST_LUA,
+  PRESENCE_REMOVE_LUA,
   STORE_LUA,
 } from "./redis-scripts.js";
 import { StandaloneLink } from "./standalone-link.js";
@@ -102,6 +106,12 @@ export class RedisBroker implements Broker {
   readonly #cmd: ScriptClient;
   readonly #fanout: Fanout;
   readonly #deadlineMs: number;
+  /** This node's id in presence entries and the node records (redis-scripts.ts, presence). */
+  readonly #node = randomBytes(9).toString("base64url");
+  /** Whether this node has written its liveness record (the first presenceAdd does). */
+  #alive = false;
+  /** The first liveness write under way (concurrent first adds share it). */
+  #starting: Promise<boolean> | undefined;
   #onEvent: BrokerEventHandler = () => {};
 
   constructor(options: RedisBrokerOptions) {
@@ -118,7 +128,10 @@ export class RedisBroker implements Broker {
     this.#cmd.defineCommand("sbHistory", { numberOfKeys: 3, lua: HISTORY_LUA });
     this.#cmd.defineCommand("sbStore", { numberOfKeys: 1, lua: STORE_LUA });
     this.#cmd.defineCommand("sbPresenceAdd", { numberOfKeys: 2, lua: PRESENCE_ADD_LUA });
+    this.#cmd.defineCommand("sbPresenceRemove", { numberOfKeys: 2, lua: PRESENCE_REMOVE_LUA });
+    this.#cmd.defineCommand("sbPresenceCount", { numberOfKeys: 2, lua: PRESENCE_COUNT_LUA });
     this.#cmd.defineCommand("sbPresenceList", { numberOfKeys: 2, lua: PRESENCE_LIST_LUA });
+    this.#cmd.defineCommand("sbPresenceKeepAlive", { numberOfKeys: 1, lua: PRESENCE_KEEPALIVE_LUA });
     const transport = this.#link.transport({
       receive: (topic, text) => this.#fanout.receive(topic, text),
       topics: () => this.#fanout.topics(),
@@ -148,6 +161,9 @@ export class RedisBroker implements Broker {
 
   async close(): Promise<void> {
     this.#fanout.clear();
+    // A clean stop ends this node's presence at once (readers drop its entries), not after the TTL.
+    if (this.#alive) await this.#call(() => this.#cmd.zrem(this.#nodes(), this.#node)).catch(() => {});
+    this.#alive = false;
     await this.#link.close();
   }
 
@@ -222,42 +238,69 @@ export class RedisBroker implements Broker {
   }
 
   async presenceAdd(channel: string, info: ClientInfo, ttlSeconds: number): Promise<void> {
-    const ttlMs = Math.max(1, Math.round(ttlSeconds * 1000));
+    if (!this.#alive) {
+      this.#starting ??= this.presenceKeepAlive(ttlSeconds).finally(() => {
+        this.#starting = undefined;
+      });
+      await this.#starting;
+    }
     await this.#call(() =>
       this.#cmd.sbPresenceAdd(
-        this.#key(channel, "presence"),
-        this.#key(channel, "presence-info"),
+        this.#key(channel, "members"),
+        this.#key(channel, "member-nodes"),
         info.client,
-        JSON.stringify(info),
-        String(Date.now() + ttlMs),
-        String(ttlMs),
+        this.#node,
+        `${this.#node} ${JSON.stringify(info)}`,
       ),
     );
   }
 
   async presenceRemove(channel: string, info: ClientInfo): Promise<void> {
     await this.#call(() =>
-      this.#cmd
-        .multi()
-        .zrem(this.#key(channel, "presence"), info.client)
-        .hdel(this.#key(channel, "presence-info"), info.client)
-        .exec(),
+      this.#cmd.sbPresenceRemove(
+        this.#key(channel, "members"),
+        this.#key(channel, "member-nodes"),
+        info.client,
+      ),
     );
   }
 
   async presenceList(channel: string): Promise<ClientInfo[]> {
+    const live = await this.#liveNodes();
     const raw = await this.#call(() =>
-      this.#cmd.sbPresenceList(
-        this.#key(channel, "presence"),
-        this.#key(channel, "presence-info"),
-        String(Date.now()),
-      ),
+      this.#cmd.sbPresenceList(this.#key(channel, "members"), this.#key(channel, "member-nodes"), ...live),
     );
     return raw.flatMap((text) => {
-      if (!text) return [];
-      const info = parseInfo(text);
+      const info = parseInfo(text.slice(text.indexOf(" ") + 1));
       return info ? [info] : [];
     });
+  }
+
+  async presenceCount(channel: string): Promise<number> {
+    const live = await this.#liveNodes();
+    return Number(
+      await this.#call(() =>
+        this.#cmd.sbPresenceCount(this.#key(channel, "members"), this.#key(channel, "member-nodes"), ...live),
+      ),
+    );
+  }
+
+  async presenceKeepAlive(ttlSeconds: number): Promise<boolean> {
+    const now = Date.now();
+    const lapsed = await this.#call(() =>
+      this.#cmd.sbPresenceKeepAlive(this.#nodes(), this.#node, String(now), String(now + ttlSeconds * 1000)),
+    );
+    this.#alive = true;
+    return lapsed === 1;
+  }
+
+  /** The nodes whose liveness has not run out. */
+  #liveNodes(): Promise<string[]> {
+    return this.#call(() => this.#cmd.zrangebyscore(this.#nodes(), `(${Date.now()}`, "+inf"));
+  }
+
+  #nodes(): string {
+    return `${this.#options.prefix}:nodes`;
   }
 
   announce(event: { type: "join" | "leave"; channel: string; info: ClientInfo }): Promise<void> {

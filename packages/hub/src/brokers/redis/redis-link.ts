@@ -15,7 +15,10 @@ export type ScriptCommands = {
   sbHistory(...args: string[]): Promise<[string, number, StreamEntry[]]>;
   sbStore(...args: string[]): Promise<string>;
   sbPresenceAdd(...args: string[]): Promise<number>;
-  sbPresenceList(...args: string[]): Promise<(string | null)[]>;
+  sbPresenceRemove(...args: string[]): Promise<number>;
+  sbPresenceCount(...args: string[]): Promise<number>;
+  sbPresenceList(...args: string[]): Promise<string[]>;
+  sbPresenceKeepAlive(...args: string[]): Promise<number>;
 };
 export type ScriptClient = (Redis | Cluster) & ScriptCommands;
 

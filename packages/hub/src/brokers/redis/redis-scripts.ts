@@ -161,36 +161,81 @@ export const STORE_LUA = `${PRELUDE}
 return store(KEYS[1], ARGV[1])
 `;
 
-/** KEYS: zset (member = client, score = expiry ms), info hash. ARGV: client, info JSON, expiry ms, ttl ms. */
+/*
+ * Presence (Broker.presenceAdd …): per channel, in its slot, `members` (hash: client → "<node>
+ * <info JSON>") and `member-nodes` (hash: node → how many of the channel's members it holds). The
+ * node records are one sorted set `<prefix>:nodes` (node → liveness expiry, ms), the one key
+ * outside the channel's slot: a node renews its record once per refresh, not its entries.
+ */
+
+/** KEYS: members, member-nodes. ARGV: client, node, "<node> <info JSON>". */
 export const PRESENCE_ADD_LUA = `
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-local ttl = tonumber(ARGV[4])
-for _, key in ipairs(KEYS) do
-  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if prev then
+  local was = string.match(prev, '^[^ ]*')
+  if was == ARGV[2] then return 0 end
+  if redis.call('HINCRBY', KEYS[2], was, -1) <= 0 then redis.call('HDEL', KEYS[2], was) end
 end
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+return 1
+`;
+
+/** KEYS: members, member-nodes. ARGV: client. */
+export const PRESENCE_REMOVE_LUA = `
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if not prev then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local was = string.match(prev, '^[^ ]*')
+if redis.call('HINCRBY', KEYS[2], was, -1) <= 0 then redis.call('HDEL', KEYS[2], was) end
 return 1
 `;
 
 /**
- * KEYS: zset, info hash. ARGV: now ms. Drops expired entries, returns the info JSON of the rest.
- * Members go through `unpack` in chunks: Lua's stack would overflow on a very large channel.
+ * KEYS: members, member-nodes. ARGV: the live nodes. Counts the live nodes' members; the members
+ * of dead nodes are deleted (one pass over the hash, once per dead node and channel). Members go
+ * through \`unpack\` in chunks: Lua's stack would overflow on a very large channel.
  */
-export const PRESENCE_LIST_LUA = `
-local CHUNK = 500
-local function chunks(list, fn)
-  local out = {}
-  for i = 1, #list, CHUNK do
-    local part = fn({ unpack(list, i, math.min(i + CHUNK - 1, #list)) })
-    for _, v in ipairs(part) do out[#out + 1] = v end
+const PRESENCE_LIVE = `
+local live = {}
+for _, n in ipairs(ARGV) do live[n] = true end
+local counts = redis.call('HGETALL', KEYS[2])
+local dead, anyDead, total = {}, false, 0
+for i = 1, #counts, 2 do
+  if live[counts[i]] then total = total + tonumber(counts[i + 1])
+  else dead[counts[i]] = true; anyDead = true end
+end
+if anyDead then
+  local all = redis.call('HGETALL', KEYS[1])
+  local gone = {}
+  for i = 1, #all, 2 do
+    if dead[string.match(all[i + 1], '^[^ ]*')] then gone[#gone + 1] = all[i] end
   end
-  return out
+  for i = 1, #gone, 500 do
+    redis.call('HDEL', KEYS[1], unpack(gone, i, math.min(i + 499, #gone)))
+  end
+  for n in pairs(dead) do redis.call('HDEL', KEYS[2], n) end
 end
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if #expired > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-  chunks(expired, function(part) redis.call('HDEL', KEYS[2], unpack(part)); return {} end)
-end
-local live = redis.call('ZRANGE', KEYS[1], 0, -1)
-return chunks(live, function(part) return redis.call('HMGET', KEYS[2], unpack(part)) end)
+`;
+
+/** KEYS: members, member-nodes. ARGV: the live nodes. → the number of live members. */
+export const PRESENCE_COUNT_LUA = `${PRESENCE_LIVE}
+return total
+`;
+
+/** KEYS: members, member-nodes. ARGV: the live nodes. → "<node> <info JSON>" of every live member. */
+export const PRESENCE_LIST_LUA = `${PRESENCE_LIVE}
+return redis.call('HVALS', KEYS[1])
+`;
+
+/**
+ * KEYS: the node records. ARGV: node, now ms, expiry ms. Renews the node, drops expired ones;
+ * returns 1 when this node's record had lapsed or did not exist (its members may be gone).
+ */
+export const PRESENCE_KEEPALIVE_LUA = `
+local prev = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+if prev and tonumber(prev) > tonumber(ARGV[2]) then return 0 end
+return 1
 `;

@@ -1,25 +1,33 @@
 /**
- * In-process presence for a single-node broker: who is in which channel, each entry expiring
- * `ttl` after its last refresh so clients of a node that died without cleaning up disappear.
+ * In-process presence for a single-node broker: who is in which channel. Entries carry no TTL of
+ * their own: they live as long as the node's liveness (`keepAlive`, one write per refresh
+ * interval whatever the number of entries), so a node that stops refreshing loses them all at
+ * once — the same rule the shared engines keep across nodes (docs/operations.md).
  */
 import type { ClientInfo } from "@switchboard/protocol";
 
-interface Entry {
-  info: ClientInfo;
-  expires: number;
-}
-
 export class PresenceMap {
-  private readonly channels = new Map<string, Map<string, Entry>>();
+  private readonly channels = new Map<string, Map<string, ClientInfo>>();
+  /** Until when (ms) the node's entries count; 0: never kept alive. */
+  private aliveUntil = 0;
 
-  /** Adds or refreshes `info.client` in `channel`. */
+  /** Renews the node's liveness; true when it had lapsed (its entries were dropped). */
+  keepAlive(ttlMs: number, now: number): boolean {
+    const lapsed = this.lapsed(now);
+    this.aliveUntil = now + ttlMs;
+    return lapsed;
+  }
+
+  /** Adds or replaces `info.client` in `channel`; the first entry starts the node's liveness. */
   add(channel: string, info: ClientInfo, ttlMs: number, now: number): void {
+    if (this.aliveUntil === 0) this.aliveUntil = now + ttlMs;
+    else this.lapsed(now);
     let entries = this.channels.get(channel);
     if (!entries) {
       entries = new Map();
       this.channels.set(channel, entries);
     }
-    entries.set(info.client, { info: { ...info }, expires: now + ttlMs });
+    entries.set(info.client, { ...info });
   }
 
   remove(channel: string, client: string): void {
@@ -30,23 +38,29 @@ export class PresenceMap {
   }
 
   list(channel: string, now: number): ClientInfo[] {
-    const entries = this.channels.get(channel);
-    if (!entries) return [];
-    const clients: ClientInfo[] = [];
-    for (const [client, entry] of entries) {
-      if (entry.expires <= now) entries.delete(client);
-      else clients.push({ ...entry.info });
-    }
-    if (entries.size === 0) this.channels.delete(channel);
-    return clients;
+    if (this.lapsed(now)) return [];
+    return [...(this.channels.get(channel)?.values() ?? [])].map((info) => ({ ...info }));
   }
 
-  /** Drops expired entries of every channel (list() only cleans the channel it reads). */
+  count(channel: string, now: number): number {
+    if (this.lapsed(now)) return 0;
+    return this.channels.get(channel)?.size ?? 0;
+  }
+
+  /** Drops every entry once the liveness ran out (list and count drop them too). */
   sweep(now: number): void {
-    for (const channel of [...this.channels.keys()]) this.list(channel, now);
+    this.lapsed(now);
   }
 
   clear(): void {
     this.channels.clear();
+    this.aliveUntil = 0;
+  }
+
+  /** Whether the liveness ran out; if so the entries are gone. */
+  private lapsed(now: number): boolean {
+    if (this.aliveUntil > now) return false;
+    this.channels.clear();
+    return true;
   }
 }

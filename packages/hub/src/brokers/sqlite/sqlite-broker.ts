@@ -182,6 +182,16 @@ export class SqliteBroker implements Broker {
     return this.presence.list(channel, Date.now());
   }
 
+  async presenceCount(channel: string): Promise<number> {
+    this.open();
+    return this.presence.count(channel, Date.now());
+  }
+
+  async presenceKeepAlive(ttlSeconds: number): Promise<boolean> {
+    this.open();
+    return this.presence.keepAlive(ttlSeconds * 1000, Date.now());
+  }
+
   async announce(event: { type: "join" | "leave"; channel: string; info: ClientInfo }): Promise<void> {
     this.open();
     this.emitLater([{ type: event.type, channel: event.channel, info: event.info }]);
