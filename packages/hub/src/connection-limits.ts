@@ -13,20 +13,30 @@ export class ConnectionLimits {
   #total = 0;
   readonly #perIp = new Map<string, number>();
 
+  readonly #onClose: (this: Duplex) => void;
+
   constructor(
     private readonly maxTotal: number,
     private readonly maxPerIp: number,
-  ) {}
+  ) {
+    const limits = this;
+    this.#onClose = function (this: Duplex) {
+      limits.#release(addressOf(this));
+    };
+  }
 
-  /** Counts `socket` against the limits until it closes; false when a limit is reached. */
-  admit(ip: string, socket: Duplex): boolean {
+  /** Counts `socket` against the limits of its address until it closes; false when one is reached. */
+  admit(socket: Duplex): boolean {
+    const ip = addressOf(socket);
     const fromIp = this.#perIp.get(ip) ?? 0;
     if (this.maxTotal > 0 && this.#total >= this.maxTotal) return false;
     if (this.maxPerIp > 0 && fromIp >= this.maxPerIp) return false;
     this.#total++;
     this.#perIp.set(ip, fromIp + 1);
-    // `on`, not `once`: a socket closes once, and `once` costs a wrapper per socket.
-    socket.on("close", () => this.#release(ip));
+    // One listener for every socket, not a closure each: it reads the address again, which Node
+    // cached on the socket when it was read above. `on`, not `once`: a socket closes once, and
+    // `once` costs a wrapper per socket.
+    socket.on("close", this.#onClose);
     return true;
   }
 
@@ -40,4 +50,9 @@ export class ConnectionLimits {
   get total(): number {
     return this.#total;
   }
+}
+
+/** The TCP peer address (per-IP limits), "unknown" when the socket has none. */
+function addressOf(socket: Duplex): string {
+  return (socket as { remoteAddress?: string }).remoteAddress ?? "unknown";
 }

@@ -1,9 +1,13 @@
 /**
  * The hub's heartbeat: a `ping` to every open session each interval; one silent for two
- * intervals is closed with 4012. Returns the function that stops it.
+ * intervals is closed with 4012. Returns the function that stops it. The ping is encoded and
+ * framed once for every session (a socket with nothing else queued gets the ready frame).
  */
-import { CloseCode } from "@switchboard/protocol";
+import { CloseCode, encodeFrame } from "@switchboard/protocol";
 import type { Session } from "./session.js";
+import { SharedFrame } from "./shared-frame.js";
+
+const PING = new SharedFrame(Buffer.from(encodeFrame({ type: "ping" })));
 
 /** Silent for this many intervals: the client is gone (docs/protocol.md). */
 const MISSED_INTERVALS = 2;
@@ -15,7 +19,7 @@ export function startHeartbeat(sessions: ReadonlySet<Session>, intervalSeconds: 
     for (const session of sessions) {
       if (session.phase !== "open") continue;
       if (session.lastSeen < silentSince) session.disconnect(CloseCode.HEARTBEAT_MISSED);
-      else session.send({ type: "ping" });
+      else session.sendShared(PING);
     }
   }, intervalMs);
   timer.unref();

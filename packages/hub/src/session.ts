@@ -147,6 +147,11 @@ export class Session implements StreamSubscriber, Flushable {
     this.enqueue(frame);
   }
 
+  /** A frame built once for many sessions (the heartbeat's ping), queued like a publication. */
+  sendShared(frame: SharedFrame): void {
+    this.enqueue(frame);
+  }
+
   presenceEvent(frame: string): void {
     this.enqueue(frame);
   }

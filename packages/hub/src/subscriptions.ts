@@ -21,7 +21,11 @@ export type SubscriptionSlot = JoiningSlot | JoinedSlot;
 const JOINED: JoinedSlot = { state: "joined" };
 
 export class Subscriptions {
-  readonly #slots = new Map<string, SubscriptionSlot>();
+  // Most connections hold one subscription: it is kept in two fields, and a Map is made only
+  // for a second one (and dropped again once empty), so insertion order is kept either way.
+  #channel: string | undefined;
+  #slot: SubscriptionSlot | undefined;
+  #slots: Map<string, SubscriptionSlot> | undefined;
   /** Made on the first subscribe: a connection that never subscribes needs none. */
   #order: KeyedSerial | undefined;
 
@@ -32,43 +36,69 @@ export class Subscriptions {
   }
 
   get size(): number {
-    return this.#slots.size;
+    if (this.#slots) return this.#slots.size;
+    return this.#channel === undefined ? 0 : 1;
   }
 
   get(channel: string): SubscriptionSlot | undefined {
-    return this.#slots.get(channel);
+    if (this.#slots) return this.#slots.get(channel);
+    return channel === this.#channel ? this.#slot : undefined;
   }
 
   /** Channels whose `subscribed` reply went out. */
   *joinedChannels(): Iterable<string> {
-    for (const [channel, slot] of this.#slots) if (slot.state === "joined") yield channel;
+    if (this.#slots) {
+      for (const [channel, slot] of this.#slots) if (slot.state === "joined") yield channel;
+    } else if (this.#channel !== undefined && this.#slot?.state === "joined") yield this.#channel;
   }
 
   channels(): string[] {
-    return [...this.#slots.keys()];
+    if (this.#slots) return [...this.#slots.keys()];
+    return this.#channel === undefined ? [] : [this.#channel];
   }
 
   startJoining(channel: string, joined: Promise<unknown>): JoiningSlot {
     const slot: JoiningSlot = { state: "joining", joined };
-    this.#slots.set(channel, slot);
+    this.#set(channel, slot);
     return slot;
   }
 
   /** Whether `slot` is still the channel's (not removed by a close or replaced meanwhile). */
   isCurrent(channel: string, slot: SubscriptionSlot): boolean {
-    return this.#slots.get(channel) === slot;
+    return this.get(channel) === slot;
   }
 
   /** joining → joined. Returns the frame of a stream end that happened while joining, if any. */
   markJoined(channel: string, slot: JoiningSlot): string | undefined {
-    this.#slots.set(channel, JOINED);
+    this.#set(channel, JOINED);
     return slot.endedFrame;
   }
 
   /** Removes the channel's slot and returns what it was. */
   remove(channel: string): SubscriptionSlot | undefined {
-    const slot = this.#slots.get(channel);
-    this.#slots.delete(channel);
+    const slot = this.get(channel);
+    if (this.#slots) {
+      this.#slots.delete(channel);
+      if (this.#slots.size === 0) this.#slots = undefined;
+    } else if (channel === this.#channel) {
+      this.#channel = undefined;
+      this.#slot = undefined;
+    }
     return slot;
+  }
+
+  #set(channel: string, slot: SubscriptionSlot): void {
+    if (this.#slots) this.#slots.set(channel, slot);
+    else if (this.#channel === undefined || this.#channel === channel) {
+      this.#channel = channel;
+      this.#slot = slot;
+    } else {
+      this.#slots = new Map<string, SubscriptionSlot>([
+        [this.#channel, this.#slot as SubscriptionSlot],
+        [channel, slot],
+      ]);
+      this.#channel = undefined;
+      this.#slot = undefined;
+    }
   }
 }

@@ -32,7 +32,7 @@ export function upgradeGate(options: UpgradeGateOptions) {
     if (isDraining()) return refuse("503 Service Unavailable");
     if (config.allowedOrigins && origin !== undefined && !config.allowedOrigins.includes(origin))
       return refuse("403 Forbidden");
-    if (!connections.admit(req.socket.remoteAddress ?? "unknown", socket))
+    if (!connections.admit(socket))
       return refuse("429 Too Many Requests", `Retry-After: ${CONNECTION_RETRY_AFTER_SECONDS}\r\n`);
     wss.handleUpgrade(req, socket, head, (ws) => onOpen(ws, socket));
   };
