@@ -1,6 +1,12 @@
 /**
  * A test-owned Redis Cluster: 6 redis-server processes (3 masters + 3 replicas) on free ports in
  * one temp dir, joined with `redis-cli --cluster create`, killed and removed by dispose().
+ *
+ * start() returns only once every replica has completed its first sync with its master. Before
+ * that a replica cannot be promoted ("Disconnected from master for longer than allowed"): a master
+ * killed then stays down with its slots until it returns, which is an outage of the cluster, not
+ * a failover. cluster_state:ok alone comes seconds earlier (Redis delays a diskless first sync by
+ * repl-diskless-sync-delay, 5 s by default; 0 here).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -54,6 +60,8 @@ export class RedisClusterProcess {
             "",
             "--appendonly",
             "no",
+            "--repl-diskless-sync-delay",
+            "0",
           ],
           { stdio: ["ignore", "ignore", "inherit"] },
         );
@@ -77,6 +85,7 @@ export class RedisClusterProcess {
         "--cluster-yes",
       ]);
       await cluster.waitHealthy();
+      await cluster.waitReplicated();
     } catch (error) {
       await cluster.dispose();
       throw error;
@@ -149,6 +158,27 @@ export class RedisClusterProcess {
           if (n.child.exitCode !== null || n.child.signalCode !== null) continue;
           const info = String(await this.#ask(n.port, ["cluster", "info"]).catch(() => ""));
           if (!/^cluster_state:ok\b/m.test(info)) return false;
+        }
+        return true;
+      },
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Every live replica is synced with its master (master_link_status:up) and every master that
+   * serves slots has a replica online: only then can a killed master fail over.
+   */
+  async waitReplicated(timeoutMs = 30_000): Promise<void> {
+    await waitUntil(
+      "every Redis Cluster replica to finish its first sync",
+      async () => {
+        const masters = await this.masters();
+        for (const n of this.nodes) {
+          if (n.child.exitCode !== null || n.child.signalCode !== null) continue;
+          const info = String(await this.#ask(n.port, ["info", "replication"]).catch(() => ""));
+          if (/^role:slave\b/m.test(info) && !/^master_link_status:up\b/m.test(info)) return false;
+          if (masters.has(n.port) && !/^slave\d+:.*state=online/m.test(info)) return false;
         }
         return true;
       },
