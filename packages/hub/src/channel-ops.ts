@@ -35,6 +35,9 @@ export interface HistoryPage extends StreamPosition {
 }
 
 export class ChannelOps {
+  /** Presence entries whose write failed, written again at the next refresh (presence-refresh.ts). */
+  private readonly failedAdds = new Map<string, { channel: string; info: ClientInfo }>();
+
   constructor(private readonly ctx: HubContext) {}
 
   /** The policy of the channel's namespace, or undefined when the config does not define it. */
@@ -110,7 +113,7 @@ export class ChannelOps {
   }
 
   // Presence and join/leave are best effort: a failed write is repaired by the next presence
-  // refresh or expires with its TTL, and must never fail the subscribe or unsubscribe it follows.
+  // refresh, and must never fail the subscribe or unsubscribe it follows.
 
   /** A subscription started: presence entry and `join` where the namespace has them on. */
   entered(policy: NamespacePolicy, channel: string, info: ClientInfo): void {
@@ -120,20 +123,46 @@ export class ChannelOps {
 
   /** A subscription ended (unsubscribe, disconnect or stream reset): the entry goes, `leave` is sent. */
   left(channel: string, info: ClientInfo): void {
+    this.failedAdds.delete(`${channel}\n${info.client}`);
     const policy = this.find(channel);
     if (policy?.presence) this.ctx.broker.presenceRemove(channel, info).catch(() => undefined);
     if (policy?.joinLeave) this.ctx.broker.announce({ type: "leave", channel, info }).catch(() => undefined);
   }
 
-  /** Re-adds a presence entry before its TTL runs out. */
+  /** Writes (or rewrites) a presence entry; a failed write is retried by retryFailedPresence. */
   refreshPresence(channel: string, info: ClientInfo): void {
-    this.ctx.broker.presenceAdd(channel, info, this.ctx.limits.presenceTtlSeconds).catch(() => undefined);
+    const key = `${channel}\n${info.client}`;
+    this.ctx.broker.presenceAdd(channel, info, this.ctx.limits.presenceTtlSeconds).catch(() => {
+      this.failedAdds.set(key, { channel, info });
+    });
+  }
+
+  /** Writes again the entries whose write failed (still subscribed: `left` drops them). */
+  retryFailedPresence(): void {
+    const failed = [...this.failedAdds.values()];
+    this.failedAdds.clear();
+    for (const { channel, info } of failed) this.refreshPresence(channel, info);
+  }
+
+  /** Renews this node's presence liveness: one broker write; true when it had lapsed. */
+  keepPresenceAlive(): Promise<boolean> {
+    return this.ctx.broker.presenceKeepAlive(this.ctx.limits.presenceTtlSeconds);
   }
 
   /** Who is subscribed; BAD_REQUEST where the namespace has presence off. */
   presence(policy: NamespacePolicy, channel: string): Promise<ClientInfo[]> {
+    this.checkPresence(policy, channel);
+    return this.ctx.broker.presenceList(channel);
+  }
+
+  /** How many are subscribed (no entry is read); BAD_REQUEST where the namespace has presence off. */
+  presenceCount(policy: NamespacePolicy, channel: string): Promise<number> {
+    this.checkPresence(policy, channel);
+    return this.ctx.broker.presenceCount(channel);
+  }
+
+  private checkPresence(policy: NamespacePolicy, channel: string): void {
     if (!policy.presence)
       throw new RequestError(ErrorCode.BAD_REQUEST, `presence is off in namespace "${namespaceOf(channel)}"`);
-    return this.ctx.broker.presenceList(channel);
   }
 }

@@ -9,6 +9,7 @@ import {
   BrokerUnavailableError,
   type HistoryPolicy,
 } from "./brokers/broker.js";
+import { PRESENCE_BATCHING_DEFAULTS, type PresenceBatching } from "./channel-presence.js";
 import { ChannelStream, type JoinStart, type StreamSubscriber } from "./channel-stream.js";
 
 type SubscribedBody = Omit<SubscribedFrame, "id" | "type">;
@@ -20,6 +21,7 @@ export class ChannelRegistry {
     private readonly broker: Broker,
     private readonly onDelivered: (count: number) => void,
     private readonly joinLeaveMaxSubscribers = Number.POSITIVE_INFINITY,
+    private readonly batching: PresenceBatching = PRESENCE_BATCHING_DEFAULTS,
   ) {}
 
   readonly handleEvent = (event: BrokerEvent): void => {
@@ -39,11 +41,16 @@ export class ChannelRegistry {
     channel: string,
     start: JoinStart,
     policy: HistoryPolicy,
+    /** The subscriber asked for presence diffs (`countable`: the namespace has presence on). */
+    presenceDiff?: { countable: boolean },
   ): Promise<SubscribedBody> {
     for (let attempt = 0; ; attempt++) {
       const stream = this.streamFor(channel, policy);
       const body = await stream.join(sub, start);
-      if (body) return body;
+      if (body) {
+        if (presenceDiff) stream.watchPresence(sub.id, presenceDiff.countable);
+        return body;
+      }
       if (attempt === 3) throw new BrokerUnavailableError(`channel ${channel} keeps resetting`);
     }
   }
@@ -68,6 +75,7 @@ export class ChannelRegistry {
         });
       },
       this.joinLeaveMaxSubscribers,
+      this.batching,
     );
     this.streams.set(channel, stream);
     // A failed start surfaces through join(); keep the rejection from being unhandled here.

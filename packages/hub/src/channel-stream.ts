@@ -18,6 +18,7 @@ import {
   UnsubscribeReason,
 } from "@switchboard/protocol";
 import type { Broker, HistoryPolicy } from "./brokers/broker.js";
+import { ChannelPresence, PRESENCE_BATCHING_DEFAULTS, type PresenceBatching } from "./channel-presence.js";
 import { SharedFrame } from "./shared-frame.js";
 
 /** What a stream needs from a subscribed connection. */
@@ -64,6 +65,8 @@ export class ChannelStream {
    */
   private recent: Publication[] = [];
   private recording = 0;
+  /** Join/leave of the subscribers that asked for `presenceDiff`; created with the first one. */
+  private presence: ChannelPresence | undefined;
   readonly ready: Promise<void>;
 
   constructor(
@@ -74,6 +77,7 @@ export class ChannelStream {
     private readonly onClosed: (stream: ChannelStream) => void,
     /** Above this many local subscribers, join/leave frames are not fanned out (docs/protocol.md). */
     private readonly joinLeaveMaxSubscribers = Number.POSITIVE_INFINITY,
+    private readonly batching: PresenceBatching = PRESENCE_BATCHING_DEFAULTS,
   ) {
     this.ready = this.start();
   }
@@ -106,11 +110,32 @@ export class ChannelStream {
   }
 
   onPresence(type: "join" | "leave", info: ClientInfo): void {
+    const diffs = this.presence;
+    diffs?.onEvent(type, info);
     // One event to every subscriber makes a mass subscribe O(N²) frames; a large channel's
-    // occupancy is read with `presence` instead.
+    // occupancy is read with `presence` (or pushed as `occupancy` to presenceDiff subscribers).
     if (this.subscribers.size > this.joinLeaveMaxSubscribers) return;
+    if (diffs && this.subscribers.size === diffs.size) return;
     const frame = encodeFrame(presenceFrame(type, this.channel, info));
-    for (const sub of this.subscribers.values()) if (sub.id !== info.client) sub.presenceEvent(frame);
+    for (const sub of this.subscribers.values())
+      if (sub.id !== info.client && !diffs?.has(sub.id)) sub.presenceEvent(frame);
+  }
+
+  /**
+   * A joined subscriber asked for `presenceDiff`: it gets batched diffs and occupancy counts
+   * instead of join/leave (channel-presence.ts). `countable`: the namespace has presence on.
+   */
+  watchPresence(subscriberId: string, countable: boolean): void {
+    if (this.closed || !this.subscribers.has(subscriberId)) return;
+    this.presence ??= new ChannelPresence(
+      this.channel,
+      this.subscribers,
+      () => this.subscribers.size > this.joinLeaveMaxSubscribers,
+      this.joinLeaveMaxSubscribers,
+      () => this.broker.presenceCount(this.channel),
+      this.batching,
+    );
+    this.presence.watch(subscriberId, countable);
   }
 
   /** After a broker reconnect: the stream may have missed events; compare with the broker's top. */
@@ -215,12 +240,14 @@ export class ChannelStream {
 
   leave(subscriberId: string): void {
     this.subscribers.delete(subscriberId);
+    this.presence?.unwatch(subscriberId);
     if (this.subscribers.size === 0) this.close();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.presence?.close();
     this.held.clear();
     this.recent = [];
     this.onClosed(this);

@@ -19,6 +19,10 @@ export const DEFAULT_LIMITS = {
   presenceTtlSeconds: 30,
   /** Local subscribers of a channel above which a node sends no join/leave frames for it. */
   joinLeaveMaxSubscribers: 100,
+  /** presenceDiff connections: joins and leaves of this long become one presence_diff frame. */
+  presenceDiffWindowMs: 100,
+  /** presenceDiff connections: at most one occupancy frame per channel per this long. */
+  occupancyIntervalMs: 1_000,
   /** Requests beyond the rate limit in one second before the connection is closed with 4029. */
   rateLimitStrikes: 20,
   /** Under load, how long writes may wait to coalesce more frames per socket (0: never wait). */
@@ -72,6 +76,8 @@ const limitsSchema = z
     dedupeSeconds: positiveInt.default(DEFAULT_LIMITS.dedupeSeconds),
     presenceTtlSeconds: positiveInt.default(DEFAULT_LIMITS.presenceTtlSeconds),
     joinLeaveMaxSubscribers: nonNegativeInt.default(DEFAULT_LIMITS.joinLeaveMaxSubscribers),
+    presenceDiffWindowMs: z.number().int().min(1).max(10_000).default(DEFAULT_LIMITS.presenceDiffWindowMs),
+    occupancyIntervalMs: z.number().int().min(100).max(60_000).default(DEFAULT_LIMITS.occupancyIntervalMs),
     rateLimitStrikes: positiveInt.default(DEFAULT_LIMITS.rateLimitStrikes),
     flushDelayMaxMs: z.number().nonnegative().max(100).default(DEFAULT_LIMITS.flushDelayMaxMs),
     maxDepth: positiveInt.default(DEFAULT_LIMITS.maxDepth),

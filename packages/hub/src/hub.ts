@@ -82,6 +82,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     broker,
     (count) => metrics.deliveries.inc(count),
     limits.joinLeaveMaxSubscribers,
+    { windowMs: limits.presenceDiffWindowMs, occupancyIntervalMs: limits.occupancyIntervalMs },
   );
   const ctx: HubContext = {
     node,

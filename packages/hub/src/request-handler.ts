@@ -12,6 +12,7 @@ import {
   encodeFrame,
   endedFrame,
   type HistoryRequestFrame,
+  occupancyFrame,
   type PresenceRequestFrame,
   type PublishFrame,
   type RefreshFrame,
@@ -44,6 +45,8 @@ export class RequestHandler {
 
   /** Token deadlines of the sessions that have one (docs/protocol.md "Token lifetime"). */
   private readonly clocks = new WeakMap<Session, TokenClock>();
+  /** Connections that asked for `presenceDiff` at connect (most never do: nothing per session). */
+  private readonly presenceDiff = new WeakSet<Session>();
 
   /** The session's token clock, made when it first needs one (anonymous sessions never do). */
   private clockOf(session: Session): TokenClock {
@@ -144,6 +147,7 @@ export class RequestHandler {
     }
     if (session.isClosed) return;
     const backlog = session.open(grant?.identity ?? {}, frame.name);
+    if (frame.presenceDiff) this.presenceDiff.add(session);
     session.send({
       type: "connected",
       id: frame.id,
@@ -307,6 +311,7 @@ export class RequestHandler {
       channel,
       { since: frame.since, rewind },
       policy.history,
+      policy.joinLeave && this.presenceDiff.has(session) ? { countable: policy.presence } : undefined,
     );
     const slot = subscriptions.startJoining(channel, joining);
     let body: Awaited<typeof joining>;
@@ -369,6 +374,10 @@ export class RequestHandler {
         ErrorCode.PERMISSION_DENIED,
         `subscribe to ${frame.channel} to see its presence`,
       );
+    if (frame.count) {
+      const count = await this.ops.presenceCount(policy, frame.channel);
+      return session.send(occupancyFrame(frame.channel, count, frame.id));
+    }
     const clients = await this.ops.presence(policy, frame.channel);
     session.send({ type: "presence", id: frame.id, channel: frame.channel, clients });
   }
