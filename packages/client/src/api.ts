@@ -25,6 +25,8 @@ export interface Subscription {
   off<K extends keyof SubscriptionEvents>(type: K, listener: Listener<SubscriptionEvents[K]>): void;
   history(options?: HistoryOptions): Promise<HistoryResult>;
   presence(options?: { timeoutMs?: number }): Promise<ClientInfo[]>;
+  /** The number of clients subscribed (one small reply, whatever the channel's size). */
+  presenceCount(options?: { timeoutMs?: number }): Promise<number>;
   /** Stops delivery; subscribing to the channel again later creates a new Subscription. */
   unsubscribe(): void;
 }
@@ -56,4 +58,5 @@ export interface Client {
   publish(channel: string, data: Json, options?: PublishOptions): Promise<PublishResult>;
   history(channel: string, options?: HistoryOptions): Promise<HistoryResult>;
   presence(channel: string, options?: { timeoutMs?: number }): Promise<ClientInfo[]>;
+  presenceCount(channel: string, options?: { timeoutMs?: number }): Promise<number>;
 }

@@ -84,6 +84,7 @@ class SwitchboardClient implements Client {
       {
         urls,
         name: options.name,
+        presenceDiff: options.presenceDiff ?? clientDefaults.presenceDiff,
         token: options.getToken ?? options.token,
         // Sharing: the "socket" leads to the holding tab's relay, whose own client has the real one.
         WebSocket: this.tabs ? this.tabs.WebSocket : WebSocket,
@@ -115,6 +116,10 @@ class SwitchboardClient implements Client {
       request: (frame, handlers) => this.send(frame, handlers),
       history: (channel, opts) => this.history(channel, opts),
       presence: (channel, opts) => this.presence(channel, opts),
+      presenceCount: (channel, opts) => this.presenceCount(channel, opts),
+      get clientId() {
+        return connection.clientId;
+      },
       // The copy proves the append: a lost `published` reply must not end in TIMEOUT.
       ownCopy: (channel, key, position) => this.pending.proven(channel, key, position),
       release: (sub) => {
@@ -279,6 +284,14 @@ class SwitchboardClient implements Client {
     return reply.clients;
   }
 
+  /** The number of clients in `channel` (cheap for any size; the list is `presence`). */
+  async presenceCount(channel: string, options: { timeoutMs?: number } = {}): Promise<number> {
+    this.assertOpen();
+    const frame: RequestFrame = { type: "presence", channel, count: true };
+    const reply = await this.pending.request(frame, "occupancy", options.timeoutMs ?? this.requestTimeoutMs);
+    return reply.count;
+  }
+
   // ---- plumbing ---------------------------------------------------------------------------
 
   private createTabs(options: ClientOptions, urls: string[]): TabCoordinator | undefined {
@@ -395,6 +408,8 @@ class SwitchboardClient implements Client {
       case "pub":
       case "join":
       case "leave":
+      case "presence_diff":
+      case "occupancy":
         this.subscriptions.get(frame.channel)?.handle(frame);
         return;
       case "unsubscribed":

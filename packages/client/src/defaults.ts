@@ -8,6 +8,8 @@ export const clientDefaults = {
   retry: { initialMs: 100, maxMs: 2_000 },
   autoConnect: true,
   coalesce: true,
+  /** Batched join/leave and occupancy counts (docs/client.md "History and presence"). */
+  presenceDiff: true,
   /** Until the hub tells us its limit in `connected`. */
   maxFrameBytes: 65_536,
   /** A 4100 close gets an immediate reconnect only after a session at least this long (no hot loop). */

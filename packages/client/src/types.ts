@@ -22,6 +22,12 @@ export interface ClientOptions {
   urls: string | readonly string[];
   /** Sent in `connect`, e.g. "sender@0.1.0". */
   name?: string;
+  /**
+   * Ask the hub for batched presence (`presenceDiff` at connect, docs/protocol.md "Presence at
+   * scale"): join/leave arrive coalesced (still emitted as `join` / `leave`), and large channels
+   * send `occupancy` counts instead of member events. Default true; a hub without it ignores it.
+   */
+  presenceDiff?: boolean;
   /** A JWT, or a function asked for one before every connection attempt and to renew it before it expires. */
   token?: TokenSource;
   /**
@@ -173,6 +179,8 @@ export interface SubscriptionEvents {
   lost: LostEvent;
   join: ClientInfo;
   leave: ClientInfo;
+  /** The channel's number of present clients changed (large channels, with `presenceDiff`). */
+  occupancy: { count: number };
   /** The subscription ended without sub.unsubscribe() (hub `unsubscribed` without resubscribe). */
   unsubscribed: { reason: string };
   /** A subscribe the hub refused (e.g. PERMISSION_DENIED); retried after the next reconnect. */

@@ -39,6 +39,8 @@ export class ChannelPresence {
   private occupancyTimer: NodeJS.Timeout | undefined;
   private lastCount = -1;
   private lastOccupancyAt = 0;
+  /** Counts were sent since the last diff: the first diff after them is followed by a count too. */
+  private counting = false;
   /** Whether counts can be read (the namespace has presence on). */
   private countable = false;
 
@@ -107,11 +109,17 @@ export class ChannelPresence {
     }
     if (joined.size === 0 && left.size === 0) return;
     this.send(encodeFrame(presenceDiffFrame(this.channel, [...joined.values()], [...left.values()])));
+    // Back from counts to diffs: one more count, so a client that kept only the count is exact.
+    if (this.counting) {
+      this.changed();
+      this.counting = false;
+    }
   }
 
   /** The count may have changed: one occupancy update, no sooner than the interval allows. */
   private changed(): void {
     if (!this.countable || this.occupancyTimer) return;
+    this.counting = true;
     const due = this.lastOccupancyAt + this.timing.occupancyIntervalMs - Date.now();
     // Never at once: the entry of a join announced just now may still be on its way to the broker.
     const delay = Math.max(this.timing.windowMs, due);

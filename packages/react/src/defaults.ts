@@ -8,4 +8,6 @@ export const reactDefaults = {
   releaseDelayMs: 0,
   /** Publications `useChannel` keeps (the oldest leave first). */
   maxMessages: 500,
+  /** `usePresence` keeps the member list up to this many subscribers, above it only the count. */
+  presenceMembersMax: 100,
 } as const;

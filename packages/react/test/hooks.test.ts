@@ -246,6 +246,32 @@ describe("@switchboard/react hooks over a real hub", () => {
     expect(result.current.conn.wasConnected).toBe(true);
   });
 
+  it("usePresence keeps the list up to membersMax, the count above it, and the list again below", async () => {
+    const channel = freshChannel();
+    const c = client("present");
+    const { result } = renderHook(() => usePresence(channel, { membersMax: 2 }), {
+      wrapper: wrapper(c, true),
+    });
+    await waitFor(() => expect(result.current.members.map((m) => m.name)).toEqual(["present"]));
+    expect(result.current).toMatchObject({ count: 1, large: false, status: "ready" });
+    const first = client("first");
+    first.subscribe(channel);
+    await waitFor(() =>
+      expect(result.current.members.map((m) => m.name).sort()).toEqual(["first", "present"]),
+    );
+    const second = client("second");
+    second.subscribe(channel);
+    await waitFor(() => expect(result.current).toMatchObject({ members: [], count: 3, large: true }));
+    // The hub answers the count on its own (presence {count: true}), whatever the size.
+    expect(await c.getSubscription(channel)?.presenceCount()).toBe(3);
+    second.close();
+    await waitFor(() =>
+      expect(result.current.members.map((m) => m.name).sort()).toEqual(["first", "present"]),
+    );
+    expect(result.current).toMatchObject({ count: 2, large: false });
+    first.close();
+  });
+
   it("useTabRole: off where the page cannot share a connection across tabs (no Web Locks here)", async () => {
     const c = client("tab-role");
     const { result } = renderHook(() => ({ role: useTabRole(), conn: useConnectionState() }), {

@@ -8,6 +8,8 @@ import type { WebSocketCtor } from "./socket-types.js";
 export interface ConnectionOptions {
   urls: readonly string[];
   name: string | undefined;
+  /** Sent in `connect`: batched presence (docs/protocol.md "Presence at scale"). */
+  presenceDiff: boolean;
   token: TokenSource | undefined;
   WebSocket: WebSocketCtor;
   connectTimeoutMs: number;

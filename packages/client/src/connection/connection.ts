@@ -172,6 +172,7 @@ export class Connection {
       const frame: ConnectFrame = { type: "connect", id, version: PROTOCOL_VERSION };
       if (token !== undefined) frame.token = token;
       if (this.options.name !== undefined) frame.name = this.options.name;
+      if (this.options.presenceDiff) frame.presenceDiff = true;
       outbox.push(encodeFrame(frame));
     };
     socket.onmessage = (event: MessageEventLike) => {

@@ -4,11 +4,11 @@
  * hub's frames arrive, so a subscription sees its `subscribed` reply before the `pub` frames that
  * follow it in the same message.
  */
-import type { ClientFrame, HubFrame } from "@switchboard/protocol";
+import type { ClientFrame, HubFrame, OccupancyFrame } from "@switchboard/protocol";
 import { SwitchboardError } from "../errors.js";
 
 /** A hub frame that answers a request (carries the request's id). */
-export type ReplyFrame = Extract<HubFrame, { id: number }>;
+export type ReplyFrame = Extract<HubFrame, { id: number }> | (OccupancyFrame & { id: number });
 
 /** Frames sent as requests, before an id is assigned. */
 export type RequestFrame = DistributiveOmit<

@@ -47,7 +47,7 @@ export class RetryingRequests {
   ) {}
 
   /** Sends `frame` (now or once connected) until it gets a `expect` reply. */
-  request<T extends "history" | "presence">(
+  request<T extends "history" | "presence" | "occupancy">(
     frame: RequestFrame,
     expect: T,
     timeoutMs: number,

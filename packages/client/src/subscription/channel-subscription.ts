@@ -7,6 +7,8 @@ import type {
   ClientInfo,
   JoinFrame,
   LeaveFrame,
+  OccupancyFrame,
+  PresenceDiffFrame,
   PubFrame,
   Publication,
   StreamPosition,
@@ -38,6 +40,9 @@ export interface SubscriptionHost {
   request(frame: RequestFrame, handlers: ReplyHandlers): number | SwitchboardError | undefined;
   history(channel: string, options?: HistoryOptions): Promise<HistoryResult>;
   presence(channel: string, options?: { timeoutMs?: number }): Promise<ClientInfo[]>;
+  presenceCount(channel: string, options?: { timeoutMs?: number }): Promise<number>;
+  /** This connection's id (its own join/leave is not an event). */
+  readonly clientId: string | undefined;
   /** The hub's copy of an own publish (by key) was delivered at `position`. */
   ownCopy(channel: string, key: string, position: StreamPosition): void;
   /** The subscription ended: forget it. */
@@ -48,7 +53,13 @@ export interface SubscriptionHost {
   readonly subscribeTimeoutMs: number;
 }
 
-type ChannelFrame = PubFrame | JoinFrame | LeaveFrame | UnsubscribedFrame;
+type ChannelFrame =
+  | PubFrame
+  | JoinFrame
+  | LeaveFrame
+  | PresenceDiffFrame
+  | OccupancyFrame
+  | UnsubscribedFrame;
 const noop = (): void => {};
 const ignoreReply: ReplyHandlers = { reply: noop, fail: noop, lost: noop };
 
@@ -114,6 +125,10 @@ export class ChannelSubscription implements Subscription {
     return this.host.presence(this.channel, options);
   }
 
+  presenceCount(options?: { timeoutMs?: number }): Promise<number> {
+    return this.host.presenceCount(this.channel, options);
+  }
+
   unsubscribe(): void {
     if (this.current === "unsubscribed") return;
     this.end();
@@ -145,6 +160,16 @@ export class ChannelSubscription implements Subscription {
       case "join":
       case "leave":
         this.events.emit(frame.type, frame.info);
+        return;
+      case "presence_diff": {
+        // One frame per window for the whole channel: it may name this connection itself.
+        const own = this.host.clientId;
+        for (const info of frame.left) if (info.client !== own) this.events.emit("leave", info);
+        for (const info of frame.joined) if (info.client !== own) this.events.emit("join", info);
+        return;
+      }
+      case "occupancy":
+        this.events.emit("occupancy", { count: frame.count });
         return;
       case "unsubscribed":
         if (frame.resubscribe) {

@@ -71,6 +71,10 @@ export class RelayChannel {
       this.sub.on("confirmed", (m) => this.forward(m)),
       this.sub.on("join", (info) => this.presenceEvent("join", info)),
       this.sub.on("leave", (info) => this.presenceEvent("leave", info)),
+      this.sub.on("occupancy", ({ count }) => {
+        for (const m of this.members.values())
+          if (m.ready) m.session.send({ type: "occupancy", channel: this.channel, count });
+      }),
       this.sub.on("error", (error) => this.onRefused(error)),
       this.sub.on("unsubscribed", ({ reason }) => {
         for (const m of this.members.values()) m.session.send({ type: "unsubscribed", channel, reason });

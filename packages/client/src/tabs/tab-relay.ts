@@ -152,6 +152,13 @@ export class TabRelay implements RelayOps {
   }
 
   presence(session: RelaySession, frame: PresenceRequestFrame): void {
+    if (frame.count) {
+      this.client.presenceCount(frame.channel).then(
+        (count) => session.send({ type: "occupancy", id: frame.id, channel: frame.channel, count }),
+        (error: unknown) => session.fail(frame.id, asError(error)),
+      );
+      return;
+    }
     this.client.presence(frame.channel).then(
       (clients) => session.send({ type: "presence", id: frame.id, channel: frame.channel, clients }),
       (error: unknown) => session.fail(frame.id, asError(error)),
