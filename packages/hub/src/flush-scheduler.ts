@@ -3,22 +3,35 @@
  * (NDJSON), written in a single pass over the dirty sockets.
  *
  * Normally a pass runs at the end of the event-loop turn (setImmediate). Under load a pass itself
- * takes milliseconds (one socket write per dirty socket); the next pass then waits as long as the
- * last one took (capped by `maxDelayMs`), so the publications arriving meanwhile share each
- * socket's write instead of costing a write each. Idle hubs keep the immediate path.
+ * takes milliseconds (one socket write per dirty socket). When work piles up — the first mark
+ * after a pass comes sooner than that pass took — the next pass waits as long as the last one
+ * took (capped by `maxDelayMs`), so the publications arriving meanwhile share each socket's write
+ * instead of costing a write each. A publication arriving after a quiet gap (a fixed rate slower
+ * than the passes) is written at once, however long the last pass took: waiting would only add
+ * latency, there is nothing to coalesce it with.
+ *
+ * Sockets of one pass that were sent the same run of publications (a saturated channel) share
+ * one pre-built frame for it (see `sharedBatch`), so the batch is serialized and framed once.
  */
+import { allocTextFrame, type SharedFrame } from "./shared-frame.js";
+
 export interface Flushable {
   flushScheduled: boolean;
   flush(): void;
 }
 
-/** A pass shorter than this counts as idle: flush at the end of the turn. */
+/** A delay shorter than this is not worth a timer: flush at the end of the turn. */
 const BUSY_PASS_MS = 1;
+const NEWLINE = 0x0a;
 
 export class FlushScheduler {
   private dirty: Flushable[] = [];
   private scheduled = false;
   private lastPassMs = 0;
+  private lastPassEnd = 0;
+  /** The last batch `sharedBatch` framed in this pass: its publications and its frame. */
+  private batchItems: readonly SharedFrame[] | undefined;
+  private batchFrame: Buffer | undefined;
 
   constructor(private readonly maxDelayMs: number) {}
 
@@ -28,8 +41,30 @@ export class FlushScheduler {
     this.dirty.push(target);
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.lastPassMs < BUSY_PASS_MS || this.maxDelayMs === 0) setImmediate(this.run);
-    else setTimeout(this.run, Math.min(this.maxDelayMs, this.lastPassMs));
+    const delay = Math.min(this.maxDelayMs, this.lastPassMs);
+    if (delay < BUSY_PASS_MS || performance.now() - this.lastPassEnd >= delay) setImmediate(this.run);
+    else setTimeout(this.run, delay);
+  }
+
+  /**
+   * The complete WebSocket frame (NDJSON of the payloads) of a run of publications, built once
+   * per pass for every socket that was sent exactly the same run.
+   */
+  sharedBatch(items: readonly SharedFrame[]): Buffer {
+    const last = this.batchItems;
+    if (last !== undefined && this.batchFrame !== undefined && sameFrames(last, items))
+      return this.batchFrame;
+    let length = items.length - 1;
+    for (const item of items) length += item.length;
+    const frame = allocTextFrame(length);
+    let at = frame.length - length;
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0) frame[at++] = NEWLINE;
+      at += (items[i] as SharedFrame).payload.copy(frame, at);
+    }
+    this.batchItems = items;
+    this.batchFrame = frame;
+    return frame;
   }
 
   private readonly run = (): void => {
@@ -41,6 +76,16 @@ export class FlushScheduler {
       target.flushScheduled = false;
       target.flush();
     }
-    this.lastPassMs = performance.now() - started;
+    this.batchItems = undefined;
+    this.batchFrame = undefined;
+    this.lastPassEnd = performance.now();
+    this.lastPassMs = this.lastPassEnd - started;
   };
+}
+
+function sameFrames(a: readonly SharedFrame[], b: readonly SharedFrame[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -59,6 +59,8 @@ export class Session implements StreamSubscriber, Flushable {
   #backlog: readonly string[] = NOTHING_HELD;
   private queue: Array<string | SharedFrame> = [];
   private queuedBytes = 0;
+  /** The socket's unsent bytes after the last flush (see enqueue). */
+  private socketBacklog = 0;
   /** Cleanups registered with onClosed (rare: most sessions never register one). */
   #onClosed: Array<() => void> | undefined;
   /** Closes the session with 4001 unless it opens in time; cleared once it opens or closes. */
@@ -181,9 +183,15 @@ export class Session implements StreamSubscriber, Flushable {
     // Slow means already behind by more than the limit before this frame. The frame itself does
     // not count: one reply the client asked for (a history page, a recovering subscribe) may be
     // larger than the limit, and closing for it makes a reconnecting client ask again, forever.
-    if (this.queuedBytes + this.ws.bufferedAmount > this.ctx.limits.sendBufferBytes) {
-      this.disconnect(CloseCode.SLOW_CONSUMER, undefined, true);
-      return;
+    // The socket's backlog as of the last flush is an upper bound (it only drains meanwhile), so
+    // the socket itself is asked only when that bound says the limit may be passed.
+    const limit = this.ctx.limits.sendBufferBytes;
+    if (this.queuedBytes + this.socketBacklog > limit) {
+      this.socketBacklog = this.ws.bufferedAmount;
+      if (this.queuedBytes + this.socketBacklog > limit) {
+        this.disconnect(CloseCode.SLOW_CONSUMER, undefined, true);
+        return;
+      }
     }
     this.queue.push(frame);
     this.queuedBytes += frame.length;
@@ -192,24 +200,31 @@ export class Session implements StreamSubscriber, Flushable {
 
   flush(): void {
     const queue = this.queue;
-    if (queue.length === 0 || this.#phase === "closed") return;
+    const count = queue.length;
+    if (count === 0 || this.#phase === "closed") return;
     this.queue = [];
     this.queuedBytes = 0;
-    if (queue.length === 1) {
+    // Publications only (one alone, or a run every subscriber of the channel got alike): their
+    // frame was built once for every socket. ws writes each message synchronously (no
+    // compression, no fragments), so frames never interleave.
+    let shared: Buffer | undefined;
+    if (count === 1) {
       const only = queue[0] as string | SharedFrame;
-      if (typeof only === "string") this.ws.send(only, { binary: false });
-      // A publication travelling alone: its frame was built once for every socket. ws writes each
-      // message synchronously (no compression, no fragments), so frames never interleave.
-      else if (this.ws.readyState === WebSocket.OPEN) this.socket.write(only.framed);
-      return;
+      if (typeof only !== "string") shared = only.framed;
+    } else if (onlyPublications(queue)) shared = this.ctx.flusher.sharedBatch(queue);
+    if (shared !== undefined) {
+      if (this.ws.readyState === WebSocket.OPEN) this.socket.write(shared);
+    } else if (count === 1) this.ws.send(queue[0] as string, { binary: false });
+    else {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < count; i++) {
+        if (i > 0) parts.push(NEWLINE);
+        const item = queue[i] as string | SharedFrame;
+        parts.push(typeof item === "string" ? Buffer.from(item) : item.payload);
+      }
+      this.ws.send(Buffer.concat(parts), { binary: false });
     }
-    const parts: Buffer[] = [];
-    for (let i = 0; i < queue.length; i++) {
-      if (i > 0) parts.push(NEWLINE);
-      const item = queue[i] as string | SharedFrame;
-      parts.push(typeof item === "string" ? Buffer.from(item) : item.payload);
-    }
-    this.ws.send(Buffer.concat(parts), { binary: false });
+    this.socketBacklog = this.socket.writableLength;
   }
 
   /**
@@ -253,4 +268,9 @@ export class Session implements StreamSubscriber, Flushable {
 function clientInfo(client: string, user: string | undefined, name: string | undefined): ClientInfo {
   if (user === undefined) return name === undefined ? { client } : { client, name };
   return name === undefined ? { client, user } : { client, user, name };
+}
+
+function onlyPublications(queue: Array<string | SharedFrame>): queue is SharedFrame[] {
+  for (const item of queue) if (typeof item === "string") return false;
+  return true;
 }

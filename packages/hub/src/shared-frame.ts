@@ -21,7 +21,13 @@ export class SharedFrame {
 
 /** FIN + text opcode, unmasked, with the 7-bit, 16-bit or 64-bit payload length. */
 export function frameText(payload: Buffer): Buffer {
-  const length = payload.length;
+  const frame = allocTextFrame(payload.length);
+  payload.copy(frame, frame.length - payload.length);
+  return frame;
+}
+
+/** A text frame for `length` payload bytes, header written; the payload goes in its last `length` bytes. */
+export function allocTextFrame(length: number): Buffer {
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
   frame[0] = 0x81;
@@ -33,6 +39,5 @@ export function frameText(payload: Buffer): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  payload.copy(frame, headerLength);
   return frame;
 }

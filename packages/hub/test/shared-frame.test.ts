@@ -42,3 +42,41 @@ it("delivers publications of every frame-length class intact to a subscriber", a
     await hub.dispose();
   }
 });
+
+it("sends a run of publications every subscriber got alike as the same NDJSON message, in order, next to replies", async () => {
+  const hub = await startTestHub();
+  try {
+    const channel = "chat:batch";
+    const [a, b, both, pub] = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(hub.url)));
+    if (!a || !b || !both || !pub) throw new Error("not connected");
+    for (const c of [a, b, both, pub]) await c.request({ type: "subscribe", channel });
+    await both.request({ type: "subscribe", channel: "chat:other" });
+    // One message of 40 publishes: appended together, so each pass carries a run of them.
+    const frames = Array.from({ length: 40 }, (_, i) => ({
+      type: "publish",
+      id: 1000 + i,
+      channel: i % 10 === 9 ? "chat:other" : channel,
+      data: { i, text: "é".repeat(i) },
+    }));
+    pub.send(frames.map((f) => JSON.stringify(f)).join("\n"));
+    const mine = frames.filter((f) => f.channel === channel).map((f) => f.data);
+    for (const c of [a, b, both, pub]) {
+      const got = await c.waitForCount((f) => f.type === "pub" && f.channel === channel, mine.length);
+      expect(got.map((f) => f.offset)).toEqual(mine.map((_, k) => k + 1));
+      expect(got.map((f) => f.data)).toEqual(mine);
+    }
+    const others = await both.waitForCount((f) => f.type === "pub" && f.channel === "chat:other", 4);
+    expect(others.map((f) => (f.data as { i: number }).i)).toEqual([9, 19, 29, 39]);
+    // The publisher's `published` replies travel with its copies, in the order they were queued.
+    const acks = await pub.waitForCount((f) => f.type === "published", frames.length);
+    expect(acks.map((f) => f.id)).toEqual(frames.map((f) => f.id));
+    // Alike subscribers got byte-identical messages, and fewer messages than publications.
+    const pubMessages = (c: RawClient) => c.rawMessages.filter((m) => m.includes('"type":"pub"'));
+    expect(pubMessages(b)).toEqual(pubMessages(a));
+    expect(pubMessages(a).length).toBeLessThan(mine.length);
+    for (const c of [a, b, both, pub]) expect(c.closeCode).toBeUndefined();
+    for (const c of [a, b, both, pub]) c.close();
+  } finally {
+    await hub.dispose();
+  }
+});
