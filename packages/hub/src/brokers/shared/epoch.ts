@@ -2,7 +2,7 @@
  * Epochs for every engine: one generator for fresh epochs and one rule for genesis epochs, so all
  * brokers hand out the same kind of token.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 
 /** Random bytes per epoch: 72 bits, so two epochs never collide in practice. */
 const EPOCH_BYTES = 9;
@@ -11,11 +11,24 @@ const EPOCH_BYTES = 9;
 export const GENESIS_HEX_DIGITS = 18;
 
 /**
+ * Random bytes for 256 epochs, drawn at once: the Redis broker passes a candidate epoch with every
+ * script call (used only when the script creates a channel's meta or a store id), and one
+ * randomBytes call costs 4-18 µs on a busy 2-core VM, a pooled epoch under 0.5 µs.
+ */
+const pool = Buffer.alloc(EPOCH_BYTES * 256);
+let poolAt = pool.length;
+
+/**
  * A fresh epoch: random, so an engine that lost its data (restart with empty storage, a file
  * recreated) can never hand out an epoch a client already holds. Also used for store ids.
  */
 export function newEpoch(): string {
-  return randomBytes(EPOCH_BYTES).toString("base64url");
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += EPOCH_BYTES;
+  return pool.toString("base64url", poolAt - EPOCH_BYTES, poolAt);
 }
 
 /**
