@@ -222,6 +222,48 @@ describe.each(engines)("presence count on %s", (_engine, broker) => {
   });
 });
 
+describe.runIf(redisUp)("presenceDiff across nodes (Redis)", () => {
+  let a: TestHub;
+  let b: TestHub;
+  const clients: RawClient[] = [];
+  beforeAll(async () => {
+    const shared = {
+      broker: "redis://127.0.0.1:6379",
+      prefix: `sbt_nodes_${randomBytes(4).toString("hex")}`,
+    };
+    [a, b] = await Promise.all([startTestHub(shared), startTestHub(shared)]);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it("a mass subscribe on another node: bounded diffs, then counts, ending exact", async () => {
+    const ch = unique("diff-nodes");
+    const M = 300;
+    // Few local subscribers on A (small there), hundreds arriving at once on B.
+    const watchers = await inBatches(3, 3, () => RawClient.connect(a.url, { presenceDiff: true }));
+    clients.push(...watchers);
+    for (const w of watchers) await w.request({ type: "subscribe", channel: ch });
+    const crowd = await inBatches(M, 100, () => RawClient.connect(b.url));
+    clients.push(...crowd);
+    await Promise.all(crowd.map((c) => c.request({ type: "subscribe", channel: ch }, 60_000)));
+    await Promise.all(
+      watchers.map((w) => w.waitFor((f) => f.type === "occupancy" && f.count === M + 3, 30_000)),
+    );
+    const pushed = watchers.flatMap((w) => w.frames.filter(isPushedPresence));
+    const diffs = pushed.filter((f) => f.type === "presence_diff");
+    const sizes = diffs.map((f) => (f.joined as Frame[]).length + (f.left as Frame[]).length);
+    console.log(
+      `across nodes: ${M} joins on B → ${pushed.length} presence frames on A's 3 watchers (diff sizes ${sizes.join(",")})`,
+    );
+    expect(pushed.filter((f) => f.type === "join" || f.type === "leave")).toHaveLength(0);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(THRESHOLD);
+    // Far fewer frames than joins: at most a window's diff and a count a second each.
+    expect(pushed.length).toBeLessThan(M);
+  }, 120_000);
+});
+
 const ownRedis = requireService(EngineProcess.available(REDIS_SERVER), `the ${REDIS_SERVER} binary`);
 
 describe.runIf(ownRedis)("presence refresh on Redis", () => {
