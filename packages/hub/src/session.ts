@@ -202,19 +202,23 @@ export class Session implements StreamSubscriber, Flushable {
     const queue = this.queue;
     const count = queue.length;
     if (count === 0 || this.#phase === "closed") return;
-    this.queue = [];
+    // One frame (the common case): the array is kept for the next one; a run is handed on
+    // (sharedBatch compares the runs of the pass).
+    if (count > 1) this.queue = [];
     this.queuedBytes = 0;
     // Publications only (one alone, or a run every subscriber of the channel got alike): their
     // frame was built once for every socket. ws writes each message synchronously (no
     // compression, no fragments), so frames never interleave.
     let shared: Buffer | undefined;
+    let only: string | SharedFrame | undefined;
     if (count === 1) {
-      const only = queue[0] as string | SharedFrame;
+      only = queue[0] as string | SharedFrame;
+      queue.length = 0;
       if (typeof only !== "string") shared = only.framed;
     } else if (onlyPublications(queue)) shared = this.ctx.flusher.sharedBatch(queue);
     if (shared !== undefined) {
       if (this.ws.readyState === WebSocket.OPEN) this.socket.write(shared);
-    } else if (count === 1) this.ws.send(queue[0] as string, { binary: false });
+    } else if (typeof only === "string") this.ws.send(only, { binary: false });
     else {
       const parts: Buffer[] = [];
       for (let i = 0; i < count; i++) {
