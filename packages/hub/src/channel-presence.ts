@@ -96,6 +96,9 @@ export class ChannelPresence {
     this.occupancyTimer = undefined;
     this.joined = new Map();
     this.left = new Map();
+    this.overflowed = false;
+    this.counting = false;
+    this.lastCount = -1; // a later watcher gets the next count, whatever the last one was
   }
 
   private flushDiff(): void {
