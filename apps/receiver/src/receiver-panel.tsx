@@ -43,7 +43,7 @@ export function ReceiverPanel({ channel }: { channel: string }) {
           {outbox.queued === 1 ? "1 message" : `${outbox.queued} messages`} queued — sent when the hub is back
         </p>
       )}
-      <PresenceBar clients={presence.members} selfId={connection.clientId} />
+      <PresenceBar clients={presence.members} count={presence.count} selfId={connection.clientId} />
       {snapshot.history === "failed" && (
         <p className="sb-rx-warning">
           Could not load recent messages ({snapshot.historyError}); retrying on reconnect.
