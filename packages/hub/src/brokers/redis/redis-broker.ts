@@ -56,7 +56,7 @@ export interface RedisBrokerOptions {
   metaTtlSeconds?: number;
   /** `exact` trims to the history size on every append; `approximate` (MAXLEN ~) is cheaper. */
   trim?: "exact" | "approximate";
-  /** Batch the commands of one event-loop tick into one write (ioredis auto-pipelining). */
+  /** Plain Redis: the commands of one event-loop tick leave in one socket write (standalone-link.ts). */
   autoPipelining?: boolean;
   /** Cluster: the second resync after the sharded subscribers came back (cluster-link.ts). */
   resyncSettleMs?: number;

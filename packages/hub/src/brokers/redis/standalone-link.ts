@@ -4,10 +4,12 @@
  *
  * Commands never wait for Redis: the offline queue is off, in-flight commands are rejected when
  * the socket closes (maxRetriesPerRequest 0) and never resent after reconnect, and a short
- * commandTimeout bounds a hung server. The subscriber connection is resubscribed by hand on
+ * commandTimeout bounds a hung server. The commands of one event-loop tick leave in one write
+ * (batchWrites, below). The subscriber connection is resubscribed by hand on
  * reconnect; only once that is done does the hub get `resync`, so its history re-check cannot
  * race ahead of the live stream.
  */
+import type { Socket } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
 import type { FanoutTransport } from "../shared/fanout.js";
 import type { FanoutHooks, LinkOptions, RedisLink, ScriptClient } from "./redis-link.js";
@@ -34,11 +36,9 @@ export class StandaloneLink implements RedisLink {
     this.cmd = new Redis(url, {
       ...common,
       commandTimeout: o.commandTimeoutMs,
-      // Commands of one event-loop tick leave in one write. Redis runs the append script in ~20 µs,
-      // so client-side per-command overhead is the limit; measured +10-15% at 256 appends in flight.
-      enableAutoPipelining: o.autoPipelining,
       connectionName: `${o.prefix}-cmd`,
     }) as ScriptClient;
+    if (o.autoPipelining) batchWrites(this.cmd as Redis);
     this.#sub = new Redis(url, { ...common, autoResubscribe: false, connectionName: `${o.prefix}-sub` });
     this.#storeKey = `${o.prefix}:store`;
     // Errors surface through command rejections and ready(); an unhandled 'error' event would crash.
@@ -112,4 +112,31 @@ export class StandaloneLink implements RedisLink {
     }
     this.#hooks.resync();
   }
+}
+
+/**
+ * Commands sent in one event-loop tick leave in one socket write: the first one corks the socket
+ * and a nextTick uncorks it. That is the batching of ioredis auto-pipelining without its cost of
+ * one Pipeline object per batch (which copies every defined script onto itself) and its
+ * setImmediate: measured on this machine with 6 scripts defined, a script call one at a time
+ * took 36 µs of client CPU corked, 44 µs plain, 75 µs auto-pipelined; with 256 in flight 9.9 /
+ * 12.9 / 17.5 µs per call (28.4k / 25.4k / 17.9k calls/s).
+ */
+function batchWrites(redis: Redis): void {
+  const send = redis.sendCommand.bind(redis);
+  let corked: Socket | undefined;
+  const uncork = () => {
+    const socket = corked;
+    corked = undefined;
+    socket?.uncork();
+  };
+  redis.sendCommand = (command, stream) => {
+    const socket = redis.stream as Socket | undefined;
+    if (corked === undefined && socket) {
+      corked = socket;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return send(command, stream);
+  };
 }
