@@ -11,6 +11,7 @@ import {
 } from "./brokers/broker.js";
 import { PRESENCE_BATCHING_DEFAULTS, type PresenceBatching } from "./channel-presence.js";
 import { ChannelStream, type JoinStart, type StreamSubscriber } from "./channel-stream.js";
+import type { FlushScheduler } from "./flush-scheduler.js";
 
 type SubscribedBody = Omit<SubscribedFrame, "id" | "type">;
 
@@ -22,6 +23,8 @@ export class ChannelRegistry {
     private readonly onDelivered: (count: number) => void,
     private readonly joinLeaveMaxSubscribers = Number.POSITIVE_INFINITY,
     private readonly batching: PresenceBatching = PRESENCE_BATCHING_DEFAULTS,
+    /** The node's write passes: each stream hands its publications to its subscribers there. */
+    private readonly flusher?: FlushScheduler,
   ) {}
 
   readonly handleEvent = (event: BrokerEvent): void => {
@@ -76,6 +79,7 @@ export class ChannelRegistry {
       },
       this.joinLeaveMaxSubscribers,
       this.batching,
+      this.flusher,
     );
     this.streams.set(channel, stream);
     // A failed start surfaces through join(); keep the rejection from being unhandled here.

@@ -19,13 +19,16 @@ import {
 } from "@switchboard/protocol";
 import type { Broker, HistoryPolicy } from "./brokers/broker.js";
 import { ChannelPresence, PRESENCE_BATCHING_DEFAULTS, type PresenceBatching } from "./channel-presence.js";
-import { SharedFrame } from "./shared-frame.js";
+import type { FlushScheduler, RunSource } from "./flush-scheduler.js";
+import { PublicationRun, SharedFrame } from "./shared-frame.js";
 
 /** What a stream needs from a subscribed connection. */
 export interface StreamSubscriber {
   readonly id: string;
   /** Pre-serialized `pub` frame, shared by every subscriber. */
   deliver(frame: SharedFrame): void;
+  /** The channel's publications of one write pass, in order (see FlushScheduler). */
+  deliverRun(run: PublicationRun): void;
   /** The hub ended this subscription (e.g. insufficient_state). */
   ended(channel: string, frame: string): void;
   /** A join/leave of another client. */
@@ -47,7 +50,7 @@ export function encodePub(channel: string, pub: Publication): SharedFrame {
   return new SharedFrame(Buffer.from(encodeFrame(pubFrame(channel, pub))));
 }
 
-export class ChannelStream {
+export class ChannelStream implements RunSource {
   epoch = "";
   /** Offset of the last publication delivered to local subscribers. */
   offset = 0;
@@ -65,6 +68,8 @@ export class ChannelStream {
    */
   private recent: Publication[] = [];
   private recording = 0;
+  /** Publications delivered since the last write pass, handed to every subscriber in the pass. */
+  private run: PublicationRun | undefined;
   /** Join/leave of the subscribers that asked for `presenceDiff`; created with the first one. */
   private presence: ChannelPresence | undefined;
   readonly ready: Promise<void>;
@@ -78,6 +83,8 @@ export class ChannelStream {
     /** Above this many local subscribers, join/leave frames are not fanned out (docs/protocol.md). */
     private readonly joinLeaveMaxSubscribers = Number.POSITIVE_INFINITY,
     private readonly batching: PresenceBatching = PRESENCE_BATCHING_DEFAULTS,
+    /** Without one, each publication is queued for each subscriber when it is delivered. */
+    private readonly flusher?: FlushScheduler,
   ) {
     this.ready = this.start();
   }
@@ -214,6 +221,7 @@ export class ChannelStream {
     } finally {
       if (--this.recording === 0) this.recent = [];
     }
+    this.settleRun();
     this.subscribers.set(sub.id, sub);
     return {
       channel: this.channel,
@@ -239,6 +247,7 @@ export class ChannelStream {
   }
 
   leave(subscriberId: string): void {
+    this.settleRun();
     this.subscribers.delete(subscriberId);
     this.presence?.unwatch(subscriberId);
     if (this.subscribers.size === 0) this.close();
@@ -246,6 +255,7 @@ export class ChannelStream {
 
   close(): void {
     if (this.closed) return;
+    this.settleRun();
     this.closed = true;
     this.presence?.close();
     this.held.clear();
@@ -258,8 +268,29 @@ export class ChannelStream {
     if (this.recording > 0) this.recent.push(publication);
     if (this.subscribers.size === 0) return;
     const frame = encodePub(this.channel, publication);
-    for (const sub of this.subscribers.values()) sub.deliver(frame);
+    const flusher = this.flusher;
+    if (flusher === undefined) for (const sub of this.subscribers.values()) sub.deliver(frame);
+    else {
+      if (this.run === undefined) {
+        this.run = new PublicationRun();
+        flusher.markRun(this);
+      }
+      this.run.add(frame, flusher.nextSeq());
+    }
     this.onDelivered(this.subscribers.size);
+  }
+
+  /** The write pass: every subscriber gets the run (the subscribers of every frame in it). */
+  flushRun(): void {
+    const run = this.run;
+    if (run === undefined) return;
+    this.run = undefined;
+    for (const sub of this.subscribers.values()) sub.deliverRun(run);
+  }
+
+  /** Hands out the pending run before the subscribers change, so it reaches exactly those it was delivered to. */
+  private settleRun(): void {
+    if (this.run !== undefined) this.flushRun();
   }
 
   /** Delivers held publications that continue the stream; starts a fill if a gap remains. */
@@ -319,6 +350,7 @@ export class ChannelStream {
   /** The stream can no longer guarantee continuity: end every local subscription. */
   private reset(): void {
     const frame = encodeFrame(endedFrame(this.channel, UnsubscribeReason.INSUFFICIENT_STATE));
+    this.settleRun();
     const subs = [...this.subscribers.values()];
     this.subscribers.clear();
     this.close();

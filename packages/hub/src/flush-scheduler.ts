@@ -20,12 +20,20 @@ export interface Flushable {
   flush(): void;
 }
 
+/** A channel stream holding publications for the pass (its subscribers get them all at once). */
+export interface RunSource {
+  flushRun(): void;
+}
+
 /** A delay shorter than this is not worth a timer: flush at the end of the turn. */
 const BUSY_PASS_MS = 1;
 const NEWLINE = 0x0a;
 
 export class FlushScheduler {
   private dirty: Flushable[] = [];
+  private runs: RunSource[] = [];
+  /** Orders every frame queued for a socket and every publication of a run (see PublicationRun). */
+  private seq = 0;
   private scheduled = false;
   private lastPassMs = 0;
   private lastPassEnd = 0;
@@ -35,10 +43,25 @@ export class FlushScheduler {
 
   constructor(private readonly maxDelayMs: number) {}
 
+  /** The next sequence number: frames of one socket leave in the order of theirs. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
   mark(target: Flushable): void {
     if (target.flushScheduled) return;
     target.flushScheduled = true;
     this.dirty.push(target);
+    this.schedule();
+  }
+
+  /** A stream has a run for the next pass (it calls this once per run). */
+  markRun(source: RunSource): void {
+    this.runs.push(source);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     const delay = Math.min(this.maxDelayMs, this.lastPassMs);
@@ -68,10 +91,18 @@ export class FlushScheduler {
   }
 
   private readonly run = (): void => {
+    const started = performance.now();
+    // Runs first: a subscriber with nothing else queued gets its run written at once; one with
+    // frames of its own gets the run merged into its queue (and marked: still `scheduled`, so it
+    // joins this pass).
+    if (this.runs.length > 0) {
+      const runs = this.runs;
+      this.runs = [];
+      for (const source of runs) source.flushRun();
+    }
     this.scheduled = false;
     const batch = this.dirty;
     this.dirty = [];
-    const started = performance.now();
     for (const target of batch) {
       target.flushScheduled = false;
       target.flush();

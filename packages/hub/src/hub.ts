@@ -78,11 +78,13 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const auth = await Authenticator.create(config);
   const broker = await brokerFor(options);
   const metrics = new HubMetrics();
+  const flusher = new FlushScheduler(limits.flushDelayMaxMs);
   const channels = new ChannelRegistry(
     broker,
     (count) => metrics.deliveries.inc(count),
     limits.joinLeaveMaxSubscribers,
     { windowMs: limits.presenceDiffWindowMs, occupancyIntervalMs: limits.occupancyIntervalMs },
+    flusher,
   );
   const ctx: HubContext = {
     node,
@@ -93,7 +95,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     channels,
     metrics,
     log,
-    flusher: new FlushScheduler(limits.flushDelayMaxMs),
+    flusher,
   };
   await broker.start(channels.handleEvent);
   const ops = new ChannelOps(ctx);

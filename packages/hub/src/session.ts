@@ -19,7 +19,7 @@ import type { Identity } from "./auth.js";
 import type { StreamSubscriber } from "./channel-stream.js";
 import type { Flushable } from "./flush-scheduler.js";
 import type { HubContext } from "./hub-context.js";
-import type { SharedFrame } from "./shared-frame.js";
+import type { PublicationRun, SharedFrame } from "./shared-frame.js";
 import { Subscriptions } from "./subscriptions.js";
 
 const NEWLINE = Buffer.from("\n");
@@ -61,6 +61,8 @@ export class Session implements StreamSubscriber, Flushable {
   private queuedBytes = 0;
   /** The socket's unsent bytes after the last flush (see enqueue). */
   private socketBacklog = 0;
+  /** FlushScheduler sequence number of each queued frame (its place among runs, see deliverRun). */
+  private seqs: number[] = [];
   /** Cleanups registered with onClosed (rare: most sessions never register one). */
   #onClosed: Array<() => void> | undefined;
   /** Closes the session with 4001 unless it opens in time; cleared once it opens or closes. */
@@ -149,6 +151,42 @@ export class Session implements StreamSubscriber, Flushable {
     this.enqueue(frame);
   }
 
+  deliverRun(run: PublicationRun): void {
+    if (this.#phase === "closed" || this.slow()) return;
+    // Nothing else queued and no other channel's run to interleave with: written at once.
+    if (this.queue.length === 0 && this.subscriptions.size <= 1) {
+      if (this.ws.readyState === WebSocket.OPEN) this.socket.write(run.framed);
+      this.socketBacklog = this.socket.writableLength;
+      return;
+    }
+    // Otherwise merged into the queue by sequence number, so every frame keeps its place.
+    const { frames, seqs } = run;
+    const queue = this.queue;
+    const own = this.seqs;
+    if (own.length !== queue.length || own.length === 0 || (own.at(-1) as number) < (seqs[0] as number)) {
+      for (let i = 0; i < frames.length; i++) {
+        queue.push(frames[i] as SharedFrame);
+        own.push(seqs[i] as number);
+      }
+    } else {
+      const merged: Array<string | SharedFrame> = [];
+      const mergedSeqs: number[] = [];
+      for (let i = 0, j = 0; i < queue.length || j < frames.length; ) {
+        if (j === frames.length || (i < queue.length && (own[i] as number) < (seqs[j] as number))) {
+          merged.push(queue[i] as string | SharedFrame);
+          mergedSeqs.push(own[i++] as number);
+        } else {
+          merged.push(frames[j] as SharedFrame);
+          mergedSeqs.push(seqs[j++] as number);
+        }
+      }
+      this.queue = merged;
+      this.seqs = mergedSeqs;
+    }
+    this.queuedBytes += run.bytes;
+    this.ctx.flusher.mark(this);
+  }
+
   /** A frame built once for many sessions (the heartbeat's ping), queued like a publication. */
   sendShared(frame: SharedFrame): void {
     this.enqueue(frame);
@@ -179,23 +217,28 @@ export class Session implements StreamSubscriber, Flushable {
   }
 
   private enqueue(frame: string | SharedFrame): void {
-    if (this.#phase === "closed") return;
-    // Slow means already behind by more than the limit before this frame. The frame itself does
-    // not count: one reply the client asked for (a history page, a recovering subscribe) may be
-    // larger than the limit, and closing for it makes a reconnecting client ask again, forever.
-    // The socket's backlog as of the last flush is an upper bound (it only drains meanwhile), so
-    // the socket itself is asked only when that bound says the limit may be passed.
-    const limit = this.ctx.limits.sendBufferBytes;
-    if (this.queuedBytes + this.socketBacklog > limit) {
-      this.socketBacklog = this.ws.bufferedAmount;
-      if (this.queuedBytes + this.socketBacklog > limit) {
-        this.disconnect(CloseCode.SLOW_CONSUMER, undefined, true);
-        return;
-      }
-    }
+    if (this.#phase === "closed" || this.slow()) return;
     this.queue.push(frame);
+    this.seqs.push(this.ctx.flusher.nextSeq());
     this.queuedBytes += frame.length;
     this.ctx.flusher.mark(this);
+  }
+
+  /**
+   * Slow means already behind by more than the limit before this frame: then the connection is
+   * closed (4008). The frame itself does not count: one reply the client asked for (a history
+   * page, a recovering subscribe) may be larger than the limit, and closing for it makes a
+   * reconnecting client ask again, forever. The socket's backlog as of the last flush is an upper
+   * bound (it only drains meanwhile), so the socket itself is asked only when that bound says
+   * the limit may be passed.
+   */
+  private slow(): boolean {
+    const limit = this.ctx.limits.sendBufferBytes;
+    if (this.queuedBytes + this.socketBacklog <= limit) return false;
+    this.socketBacklog = this.ws.bufferedAmount;
+    if (this.queuedBytes + this.socketBacklog <= limit) return false;
+    this.disconnect(CloseCode.SLOW_CONSUMER, undefined, true);
+    return true;
   }
 
   flush(): void {
@@ -204,7 +247,10 @@ export class Session implements StreamSubscriber, Flushable {
     if (count === 0 || this.#phase === "closed") return;
     // One frame (the common case): the array is kept for the next one; a run is handed on
     // (sharedBatch compares the runs of the pass).
-    if (count > 1) this.queue = [];
+    if (count > 1) {
+      this.queue = [];
+      this.seqs.length = 0;
+    }
     this.queuedBytes = 0;
     // Publications only (one alone, or a run every subscriber of the channel got alike): their
     // frame was built once for every socket. ws writes each message synchronously (no
@@ -214,6 +260,7 @@ export class Session implements StreamSubscriber, Flushable {
     if (count === 1) {
       only = queue[0] as string | SharedFrame;
       queue.length = 0;
+      this.seqs.length = 0;
       if (typeof only !== "string") shared = only.framed;
     } else if (onlyPublications(queue)) shared = this.ctx.flusher.sharedBatch(queue);
     if (shared !== undefined) {

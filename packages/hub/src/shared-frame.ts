@@ -41,3 +41,40 @@ export function allocTextFrame(length: number): Buffer {
   }
   return frame;
 }
+
+/**
+ * The publications of one channel delivered since the last write pass, in order, with the
+ * FlushScheduler sequence number each got (its place among the frames queued for any socket).
+ * The pass hands the run to every subscriber at once; the frame of the whole run is built once.
+ */
+export class PublicationRun {
+  readonly frames: SharedFrame[] = [];
+  readonly seqs: number[] = [];
+  bytes = 0;
+  private framedBytes: Buffer | undefined;
+
+  add(frame: SharedFrame, seq: number): void {
+    this.frames.push(frame);
+    this.seqs.push(seq);
+    this.bytes += frame.length;
+    this.framedBytes = undefined;
+  }
+
+  /** One WebSocket frame carrying the run (NDJSON when more than one), built on first use. */
+  get framed(): Buffer {
+    if (this.framedBytes !== undefined) return this.framedBytes;
+    const frames = this.frames;
+    if (frames.length === 1) this.framedBytes = (frames[0] as SharedFrame).framed;
+    else {
+      const length = this.bytes + frames.length - 1;
+      const frame = allocTextFrame(length);
+      let at = frame.length - length;
+      for (let i = 0; i < frames.length; i++) {
+        if (i > 0) frame[at++] = 0x0a;
+        at += (frames[i] as SharedFrame).payload.copy(frame, at);
+      }
+      this.framedBytes = frame;
+    }
+    return this.framedBytes;
+  }
+}

@@ -43,7 +43,7 @@ it("delivers publications of every frame-length class intact to a subscriber", a
   }
 });
 
-it("sends a run of publications every subscriber got alike as the same NDJSON message, in order, next to replies", async () => {
+it("sends a run of publications every subscriber got alike as the same NDJSON message, in order, next to replies and other channels", async () => {
   const hub = await startTestHub();
   try {
     const channel = "chat:batch";
@@ -67,6 +67,9 @@ it("sends a run of publications every subscriber got alike as the same NDJSON me
     }
     const others = await both.waitForCount((f) => f.type === "pub" && f.channel === "chat:other", 4);
     expect(others.map((f) => (f.data as { i: number }).i)).toEqual([9, 19, 29, 39]);
+    // A subscriber of both channels gets them interleaved as they were published.
+    const all = both.frames.filter((f) => f.type === "pub").map((f) => (f.data as { i: number }).i);
+    expect(all).toEqual(frames.map((f) => f.data.i));
     // The publisher's `published` replies travel with its copies, in the order they were queued.
     const acks = await pub.waitForCount((f) => f.type === "published", frames.length);
     expect(acks.map((f) => f.id)).toEqual(frames.map((f) => f.id));
