@@ -5,7 +5,7 @@
  * a socket whose unsent bytes pass `sendBufferBytes` is a slow consumer and is closed (4008)
  * without slowing anyone else.
  */
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { Duplex } from "node:stream";
 import {
   type ClientInfo,
@@ -25,6 +25,22 @@ import { Subscriptions } from "./subscriptions.js";
 const NEWLINE = Buffer.from("\n");
 /** How long a closing socket may take to finish its close handshake before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
+/** Random bytes per client id (12 base64url characters after `c_`). */
+const ID_BYTES = 9;
+/** Ids are cut from one pool of random bytes, refilled every 512 ids: one RNG call, not one each. */
+const idPool = Buffer.allocUnsafe(ID_BYTES * 512);
+let idPoolOffset = idPool.length;
+
+function newClientId(): string {
+  if (idPoolOffset === idPool.length) {
+    randomFillSync(idPool);
+    idPoolOffset = 0;
+  }
+  const id = `c_${idPool.toString("base64url", idPoolOffset, idPoolOffset + ID_BYTES)}`;
+  idPoolOffset += ID_BYTES;
+  return id;
+}
+
 /** Shared by every session with nothing held: the backlog array exists only while one is. */
 const NOTHING_HELD: readonly string[] = [];
 
@@ -48,7 +64,7 @@ function connectTimedOut(session: Session): void {
 export type SessionPhase = "connecting" | "authenticating" | "open" | "closed";
 
 export class Session implements StreamSubscriber, Flushable {
-  readonly id = `c_${randomBytes(9).toString("base64url")}`;
+  readonly id = newClientId();
   #phase: SessionPhase = "connecting";
   #identity: Identity = {};
   #info: ClientInfo = { client: this.id };
