@@ -21,18 +21,23 @@ export class ConnectionLimits {
   ) {
     const limits = this;
     this.#onClose = function (this: Duplex) {
-      limits.#release(addressOf(this));
+      limits.#release(this);
     };
   }
 
   /** Counts `socket` against the limits of its address until it closes; false when one is reached. */
   admit(socket: Duplex): boolean {
-    const ip = addressOf(socket);
-    const fromIp = this.#perIp.get(ip) ?? 0;
+    // No limit, nothing to count (the default): no close listener, and the address is not
+    // asked for (a getpeername call per connection).
+    if (this.maxTotal === 0 && this.maxPerIp === 0) return true;
     if (this.maxTotal > 0 && this.#total >= this.maxTotal) return false;
-    if (this.maxPerIp > 0 && fromIp >= this.maxPerIp) return false;
+    if (this.maxPerIp > 0) {
+      const ip = addressOf(socket);
+      const fromIp = this.#perIp.get(ip) ?? 0;
+      if (fromIp >= this.maxPerIp) return false;
+      this.#perIp.set(ip, fromIp + 1);
+    }
     this.#total++;
-    this.#perIp.set(ip, fromIp + 1);
     // One listener for every socket, not a closure each: it reads the address again, which Node
     // cached on the socket when it was read above. `on`, not `once`: a socket closes once, and
     // `once` costs a wrapper per socket.
@@ -40,13 +45,16 @@ export class ConnectionLimits {
     return true;
   }
 
-  #release(ip: string): void {
+  #release(socket: Duplex): void {
     this.#total--;
+    if (this.maxPerIp === 0) return;
+    const ip = addressOf(socket);
     const left = (this.#perIp.get(ip) ?? 1) - 1;
     if (left > 0) this.#perIp.set(ip, left);
     else this.#perIp.delete(ip);
   }
 
+  /** Connections counted now (while a limit is set). */
   get total(): number {
     return this.#total;
   }
