@@ -16,7 +16,7 @@ describe("PresenceBar", () => {
   it("lists a small channel's members, the page's own connection first", () => {
     const view = render(createElement(PresenceBar, { clients: people(3), selfId: "c2" }));
     expect(view.container.querySelector(".sb-rx-presence-count")?.textContent).toBe("3 online");
-    const names = [...view.container.querySelectorAll(".sb-rx-person")].map((li) => li.textContent);
+    const names = Array.from(view.container.querySelectorAll(".sb-rx-person"), (li) => li.textContent);
     expect(names).toEqual(["P2 (you)", "P0", "P1"]);
   });
 
