@@ -10,8 +10,11 @@
  * than the passes) is written at once, however long the last pass took: waiting would only add
  * latency, there is nothing to coalesce it with.
  *
- * Sockets of one pass that were sent the same run of publications (a saturated channel) share
- * one pre-built frame for it (see `sharedBatch`), so the batch is serialized and framed once.
+ * Publications reach the pass as one run per channel (ChannelStream.flushRun): each subscriber
+ * with nothing else queued gets the run's frame, built once, written at once; others get the run
+ * merged into their queue by sequence number (`nextSeq`), so each socket's frames keep the order
+ * they were produced in. Sockets whose queues hold the same publications share one pre-built
+ * frame for them too (see `sharedBatch`).
  */
 import { allocTextFrame, type SharedFrame } from "./shared-frame.js";
 
