@@ -16,7 +16,6 @@ const DELIVERY: FigureName[] = [
   "cpuMicrosPerCopy",
   "userMicrosPerCopy",
   "systemMicrosPerCopy",
-  "writesPerCopy",
   "loadGeneratorCpuPercent",
 ];
 export const FIGURES: Record<WorkloadName, FigureName[]> = {
