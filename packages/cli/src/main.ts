@@ -112,7 +112,11 @@ program
   .option("--connections <n>", "--peers: connections of the idle workload", parsePositiveInt)
   .option("--idle-seconds <n>", "--peers: idle window of the idle workload", parsePositiveInt)
   .option("--storm <n>", "--peers: clients of the connect storm", parsePositiveInt)
-  .option("--redis <url>", "--peers: Redis for the cross-node workload", "redis://127.0.0.1:6379")
+  .option(
+    "--redis <url>",
+    "--peers: Redis (or redis+cluster://h:p,… for the hub only) for the cross-node workload",
+    "redis://127.0.0.1:6379",
+  )
   .option("--write-docs", "--peers: regenerate docs/benchmarks.md's peer section and chart", false)
   .action(async (options) => {
     const { runBench } = await import("./bench/bench-command.js");

@@ -2,6 +2,7 @@
  * One run of one workload against one target: its nodes, its clients, the copy counter, and the
  * measuring steps the workloads are made of (connect, publish at a rate or saturated, drain).
  */
+import { readFileSync } from "node:fs";
 import { Samples } from "../histogram.js";
 import { CopyCounter } from "./copy-counter.js";
 import type { Payload, PeerClient } from "./load-clients.js";
@@ -35,6 +36,17 @@ export class Run {
   cpu(): { user: number; system: number } {
     const all = this.processes.map((p) => p.cpuTimes());
     return { user: all.reduce((n, c) => n + c.user, 0), system: all.reduce((n, c) => n + c.system, 0) };
+  }
+
+  /** Write syscalls of every node so far (`/proc/<pid>/io` syscw; 0 where unreadable). */
+  writes(): number {
+    let total = 0;
+    for (const p of this.processes) {
+      try {
+        total += Number(/^syscw: (\d+)/m.exec(readFileSync(`/proc/${p.pid}/io`, "utf8"))?.[1] ?? 0);
+      } catch {}
+    }
+    return total;
   }
 
   async memory(): Promise<{ rss: number; heapUsed: number }> {
@@ -119,12 +131,14 @@ export class Run {
   /** Runs `publish`, drains, and returns the delivery figures over that window. */
   async deliveries(publish: () => Promise<void>): Promise<Partial<Figures>> {
     const cpu0 = this.cpu();
+    const writes0 = this.writes();
     const own0 = process.cpuUsage();
     const t0 = performance.now();
     await publish();
     await this.drain();
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = this.cpu();
+    const writes = this.writes() - writes0;
     const own = process.cpuUsage(own0);
     const copies = Math.max(1, this.counter.copies);
     const perCopy = (s: number) => round((s * 1e6) / copies);
@@ -135,6 +149,7 @@ export class Run {
       userMicrosPerCopy: perCopy(cpu1.user - cpu0.user),
       systemMicrosPerCopy: perCopy(cpu1.system - cpu0.system),
       cpuMicrosPerCopy: perCopy(cpu1.user - cpu0.user + cpu1.system - cpu0.system),
+      writesPerCopy: round(writes / copies, 3),
       loadGeneratorCpuPercent: round((own.user + own.system) / 1e4 / seconds, 1),
     };
   }

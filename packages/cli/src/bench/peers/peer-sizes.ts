@@ -37,6 +37,8 @@ export interface Figures {
   cpuMicrosPerCopy: number;
   userMicrosPerCopy: number;
   systemMicrosPerCopy: number;
+  /** Server write syscalls (all its nodes, `/proc/<pid>/io` syscw) per delivered copy. */
+  writesPerCopy: number;
   /** The load generator's own CPU (percent of one core): near 100, it, not the server, set the pace. */
   loadGeneratorCpuPercent: number;
   /** RSS growth per idle subscribed connection, after the idle window and a forced GC. */

@@ -69,6 +69,7 @@ const COLUMNS: { head: string; cell: (r: SummaryRow) => string }[] = [
         ? ""
         : `${fmt(r.cpuMicrosPerCopy, 2)} (${fmt(r.userMicrosPerCopy, 2)} + ${fmt(r.systemMicrosPerCopy, 2)})`,
   },
+  { head: "writes/copy", cell: (r) => fmt(r.writesPerCopy, 3) },
   { head: "load gen CPU %", cell: (r) => fmt(r.loadGeneratorCpuPercent, 0) },
   {
     head: "KiB/conn (RSS, heap)",

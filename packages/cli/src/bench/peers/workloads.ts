@@ -16,6 +16,7 @@ const DELIVERY: FigureName[] = [
   "cpuMicrosPerCopy",
   "userMicrosPerCopy",
   "systemMicrosPerCopy",
+  "writesPerCopy",
   "loadGeneratorCpuPercent",
 ];
 export const FIGURES: Record<WorkloadName, FigureName[]> = {
