@@ -93,16 +93,23 @@ export class FlushScheduler {
     return frame;
   }
 
+  /**
+   * Hands every pending run to its subscribers now. The pass does this first; a session closing
+   * does it before its last flush, so the publications delivered before the close go out with it.
+   */
+  settleRuns(): void {
+    if (this.runs.length === 0) return;
+    const runs = this.runs;
+    this.runs = [];
+    for (const source of runs) source.flushRun();
+  }
+
   private readonly run = (): void => {
     const started = performance.now();
     // Runs first: a subscriber with nothing else queued gets its run written at once; one with
     // frames of its own gets the run merged into its queue (and marked: still `scheduled`, so it
     // joins this pass).
-    if (this.runs.length > 0) {
-      const runs = this.runs;
-      this.runs = [];
-      for (const source of runs) source.flushRun();
-    }
+    this.settleRuns();
     this.scheduled = false;
     const batch = this.dirty;
     this.dirty = [];

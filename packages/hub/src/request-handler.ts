@@ -349,9 +349,14 @@ export class RequestHandler {
   /** Drops one subscription of a session (unsubscribe or disconnect). */
   leave(session: Session, channel: string): void {
     this.clocks.get(session)?.clearChannel(channel);
-    if (session.subscriptions.remove(channel)?.state !== "joined") return;
-    this.ctx.metrics.subscriptions.dec();
+    const subscriptions = session.subscriptions;
+    if (subscriptions.get(channel)?.state !== "joined") return void subscriptions.remove(channel);
+    // The stream first, while the session still counts this subscription: the run it hands out
+    // on leaving must be merged with the session's other channels' runs, not written ahead of them.
     this.ctx.channels.unsubscribe(session.id, channel);
+    // That run may have closed the session (slow consumer), which left the channel already.
+    if (subscriptions.remove(channel)?.state !== "joined") return;
+    this.ctx.metrics.subscriptions.dec();
     this.announceLeave(session, channel);
   }
 

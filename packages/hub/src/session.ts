@@ -300,6 +300,11 @@ export class Session implements StreamSubscriber, Flushable {
    */
   disconnect(code: CloseCode, reason?: string, drop = false): void {
     if (this.#phase === "closed") return;
+    // Publications delivered before the close still waiting for the write pass come first.
+    if (!drop) {
+      this.ctx.flusher.settleRuns();
+      if (this.isClosed) return;
+    }
     const frame = disconnectFrame(code, reason);
     if (drop) {
       this.queue = [];

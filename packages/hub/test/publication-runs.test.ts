@@ -1,0 +1,99 @@
+/**
+ * Publications reach a write pass as one run per channel (FlushScheduler, ChannelStream.flushRun):
+ * whatever else happens to a connection before that pass — it closes, it leaves one of its
+ * channels — its frames must still leave in the order they were produced. The broker is the real
+ * SQLite broker; one test holds its events back for a moment, as a pub/sub message delayed on the
+ * wire would be, so that they reach the hub between two reads of a client's socket.
+ */
+import { afterEach, expect, it } from "vitest";
+import type { BrokerEvent, BrokerEventHandler } from "../src/brokers/broker.js";
+import { SqliteBroker } from "../src/brokers/sqlite/sqlite-broker.js";
+import { type Frame, RawClient } from "./raw-client.js";
+import { startTestHub, type TestHub, tempDir } from "./test-hub.js";
+
+/** The SQLite broker, whose events can be held back and then handed to the hub all at once. */
+class GatedBroker extends SqliteBroker {
+  private held: BrokerEvent[] | undefined;
+  private handler: BrokerEventHandler | undefined;
+
+  override start(onEvent: BrokerEventHandler): Promise<void> {
+    this.handler = onEvent;
+    return super.start((event) => {
+      if (this.held) this.held.push(event);
+      else onEvent(event);
+    });
+  }
+
+  hold(): void {
+    this.held = [];
+  }
+
+  get heldCount(): number {
+    return this.held?.length ?? 0;
+  }
+
+  release(): void {
+    const events = this.held ?? [];
+    this.held = undefined;
+    for (const event of events) this.handler?.(event);
+  }
+}
+
+let hub: TestHub | undefined;
+const clients: RawClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await hub?.dispose();
+  hub = undefined;
+});
+
+async function connect(url: string): Promise<RawClient> {
+  const c = await RawClient.connect(url);
+  clients.push(c);
+  return c;
+}
+
+it("a hub-initiated close still sends the publications delivered before it (4029 after a stored publish)", async () => {
+  hub = await startTestHub({ config: { limits: { publishRatePerSecond: 1, rateLimitStrikes: 1 } } });
+  const channel = "chat:close-after-run";
+  const abuser = await connect(hub.url);
+  await abuser.request({ type: "subscribe", channel });
+  // One message: the first publish is stored, the second refused, the third closes with 4029 once
+  // the first is answered. Its live copy was delivered to the channel before that close.
+  abuser.send(
+    [1, 2, 3].map((i) => JSON.stringify({ type: "publish", id: 100 + i, channel, data: i })).join("\n"),
+  );
+  expect(await abuser.waitClosed()).toBe(4029);
+  const published = abuser.frames.find((f) => f.type === "published");
+  expect(published).toMatchObject({ id: 101, offset: 1 });
+  const types = abuser.frames.filter((f) => f.type === "pub" || f.type === "disconnect");
+  expect(types.map((f) => [f.type, f.offset])).toEqual([
+    ["pub", 1],
+    ["disconnect", undefined],
+  ]);
+});
+
+it("keeps production order across channels when a connection leaves one of them before the pass", async () => {
+  const dir = tempDir();
+  const broker = new GatedBroker({ path: `${dir}/sb.db` });
+  hub = await startTestHub({ broker, dataDir: dir });
+  const [a, b] = ["chat:order-a", "chat:order-b"];
+  const sub = await connect(hub.url);
+  const pub = await connect(hub.url);
+  await sub.request({ type: "subscribe", channel: a });
+  await sub.request({ type: "subscribe", channel: b });
+  broker.hold();
+  await pub.request({ type: "publish", channel: a, data: "first" });
+  await pub.request({ type: "publish", channel: b, data: "second" });
+  expect(broker.heldCount).toBe(2);
+  // The unsubscribe is read on the hub's next poll; the publications reach it just before (the
+  // check phase of this turn), so both channels have a run waiting for the next write pass.
+  const from = sub.frames.length;
+  sub.send({ type: "unsubscribe", id: 900, channel: b });
+  setImmediate(() => broker.release());
+  await sub.waitFor((f) => f.id === 900);
+  await sub.waitForCount((f) => f.type === "pub", 2);
+  const seen = sub.frames.slice(from).map((f: Frame) => (f.type === "pub" ? f.data : f.type));
+  expect(seen).toEqual(["first", "second", "unsubscribed"]);
+  expect(sub.closeCode).toBeUndefined();
+});
