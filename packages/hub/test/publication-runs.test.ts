@@ -37,6 +37,16 @@ class GatedBroker extends SqliteBroker {
     this.held = undefined;
     for (const event of events) this.handler?.(event);
   }
+
+  /** What a node sees when the channel's history was lost: a publication of a new epoch. */
+  loseHistory(channel: string): void {
+    this.handler?.({
+      type: "pub",
+      channel,
+      epoch: "new-epoch",
+      publication: { offset: 1, data: null, time: Date.now() },
+    });
+  }
 }
 
 let hub: TestHub | undefined;
@@ -96,4 +106,70 @@ it("keeps production order across channels when a connection leaves one of them 
   const seen = sub.frames.slice(from).map((f: Frame) => (f.type === "pub" ? f.data : f.type));
   expect(seen).toEqual(["first", "second", "unsubscribed"]);
   expect(sub.closeCode).toBeUndefined();
+});
+
+it("a subscriber joining while a run waits for the pass gets none of it: the run goes to those it was delivered to", async () => {
+  const dir = tempDir();
+  const broker = new GatedBroker({ path: `${dir}/sb.db` });
+  hub = await startTestHub({ broker, dataDir: dir });
+  const channel = "chat:join-during-run";
+  const early = await connect(hub.url);
+  const late = await connect(hub.url);
+  const pub = await connect(hub.url);
+  await early.request({ type: "subscribe", channel });
+  broker.hold();
+  await pub.request({ type: "publish", channel, data: "before" });
+  expect(broker.heldCount).toBe(1);
+  // The subscribe is read on the hub's next poll, after the publication reached the stream.
+  late.send({ type: "subscribe", id: 900, channel });
+  setImmediate(() => broker.release());
+  const subscribed = await late.waitFor((f) => f.id === 900);
+  expect(subscribed).toMatchObject({ type: "subscribed", offset: 1 });
+  await pub.request({ type: "publish", channel, data: "after" });
+  await early.waitForCount((f) => f.type === "pub", 2);
+  await late.waitForCount((f) => f.type === "pub", 1);
+  await pub.request({ type: "publish", channel, data: "last" });
+  await late.waitForCount((f) => f.type === "pub", 2);
+  expect(early.pubs(channel).map((f) => [f.offset, f.data])).toEqual([
+    [1, "before"],
+    [2, "after"],
+    [3, "last"],
+  ]);
+  expect(late.pubs(channel).map((f) => [f.offset, f.data])).toEqual([
+    [2, "after"],
+    [3, "last"],
+  ]);
+});
+
+it("a stream reset ends subscriptions after the publications of the run it interrupts", async () => {
+  const dir = tempDir();
+  const broker = new GatedBroker({ path: `${dir}/sb.db` });
+  hub = await startTestHub({ broker, dataDir: dir });
+  const [channel, other] = ["chat:reset-run", "chat:reset-other"];
+  const alone = await connect(hub.url);
+  const both = await connect(hub.url);
+  const pub = await connect(hub.url);
+  await alone.request({ type: "subscribe", channel });
+  await both.request({ type: "subscribe", channel });
+  await both.request({ type: "subscribe", channel: other });
+  broker.hold();
+  for (const data of ["one", "two"]) await pub.request({ type: "publish", channel, data });
+  await pub.request({ type: "publish", channel: other, data: "elsewhere" });
+  expect(broker.heldCount).toBe(3);
+  // Delivered, then the epoch changes before any write pass: both in one turn.
+  broker.release();
+  broker.loseHistory(channel);
+  for (const c of [alone, both]) {
+    await c.waitFor((f) => f.type === "unsubscribed" && f.channel === channel);
+    const seen = c.frames
+      .filter((f) => f.channel === channel && (f.type === "pub" || f.type === "unsubscribed"))
+      .map((f) => (f.type === "pub" ? f.data : f.reason));
+    expect(seen).toEqual(["one", "two", "insufficient_state"]);
+  }
+  // The other channel goes on, in the order it was published.
+  const last = await both.waitFor((f) => f.type === "pub" && f.channel === other);
+  expect(last).toMatchObject({ offset: 1, data: "elsewhere" });
+  expect(both.frames.findIndex((f) => f === last)).toBeGreaterThan(
+    both.frames.findIndex((f) => f.type === "pub" && f.data === "two"),
+  );
 });
