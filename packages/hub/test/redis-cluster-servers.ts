@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -22,6 +23,22 @@ export const REDIS_CLI = findExecutable("redis-cli") ?? "redis-cli";
 const run = promisify(execFile);
 /** Failure detection: a killed master is replaced by its replica ~this long after (plus election). */
 const NODE_TIMEOUT_MS = 2000;
+
+/** A free port whose cluster bus port (port + 10000) is free as well (and below 65536). */
+async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10000 < 65536 && (await canListen(port + 10000))) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
 
 export interface ClusterNode {
   port: number;
@@ -40,7 +57,7 @@ export class RedisClusterProcess {
     const cluster = new RedisClusterProcess(nodes, dir);
     try {
       for (let i = 0; i < size; i++) {
-        const port = await freePort();
+        const port = await freeClusterPort();
         const child = spawn(
           REDIS_SERVER,
           [
@@ -138,6 +155,12 @@ export class RedisClusterProcess {
       }
     }
     return total;
+  }
+
+  /** Ports of the replicas of the master on `port` (its INFO replication). */
+  async replicasOf(port: number): Promise<number[]> {
+    const info = String(await this.#ask(port, ["info", "replication"]));
+    return [...info.matchAll(/^slave\d+:.*\bport=(\d+)/gm)].map((m) => Number(m[1]));
   }
 
   /** SIGKILL one node; resolves once it is gone. */

@@ -13,6 +13,14 @@
  * again, then emits `subscribersReady`; its SSUBSCRIBEs are sent but not awaited there, so the
  * hub gets `resync` then and once more `resyncSettleMs` later (a publication that slipped between
  * the first re-check and the subscription is caught by the second).
+ *
+ * A sharded subscriber that cannot reach its master (a master down with no replica to promote)
+ * must not be retried in a tight loop. ioredis backs off such a failed connect (100 ms doubling
+ * to 2 s, ±25 % jitter, then a slot-map refresh that makes a new subscriber), but the failed
+ * subscriber's `end` also asks for an immediate refresh, which recreates it at once: ~40 connect
+ * attempts a second per hub to the dead port; and each failed connect schedules its own delayed
+ * refresh, so those pile up too. `#tameSubscriberRetries` backs the first off and merges both
+ * into one pending refresh.
  */
 /// <reference path="./cluster-key-slot.d.ts" />
 import calculateSlot from "cluster-key-slot";
@@ -21,6 +29,10 @@ import type { FanoutTransport } from "../shared/fanout.js";
 import type { FanoutHooks, LinkOptions, RedisLink, ScriptClient } from "./redis-link.js";
 
 const SLOTS = 16384;
+/** A sharded subscriber's reconnects to a node (see `#tameSubscriberRetries`). */
+const RETRY_STREAK_MS = 10_000;
+const RETRY_DELAY_MIN_MS = 100;
+const RETRY_DELAY_MAX_MS = 2000;
 
 let slotTags: string[] | undefined;
 
@@ -66,6 +78,7 @@ export class ClusterLink implements RedisLink {
   #hooks: FanoutHooks | undefined;
   #connected = false;
   #settle: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
 
   constructor(seeds: { host: string; port: number }[], o: ClusterLinkOptions) {
     this.#prefix = o.prefix;
@@ -97,6 +110,7 @@ export class ClusterLink implements RedisLink {
     this.#cluster.on("error", () => {});
     this.#cluster.on("smessage", (topic: string, text: string) => this.#hooks?.receive(topic, text));
     this.#cluster.on("subscribersReady", () => this.#resubscribed());
+    this.#tameSubscriberRetries();
   }
 
   storeKey(metaKey: string): string {
@@ -130,6 +144,7 @@ export class ClusterLink implements RedisLink {
   async close(): Promise<void> {
     this.#connected = false;
     clearTimeout(this.#settle);
+    clearTimeout(this.#retryTimer);
     await this.#cluster.quit().catch(() => {});
     this.#cluster.disconnect();
   }
@@ -151,6 +166,53 @@ export class ClusterLink implements RedisLink {
 
   #slotKey(slot: number): string {
     return `${this.#prefix}:{${tagsBySlot()[slot]}}:store`;
+  }
+
+  /**
+   * Takes over ioredis's two "refresh the slot map" reactions of the sharded-subscriber group
+   * (each refresh recreates a subscriber that is down and connects it at once):
+   * - a subscriber ended: refresh now the first time a node's subscriber ends (a master lost: the
+   *   failover path); while it keeps ending within `RETRY_STREAK_MS` of the last end, after
+   *   100 ms doubling up to `RETRY_DELAY_MAX_MS`, ±25 % jitter;
+   * - a subscriber failed to connect: after ioredis's own delay (100 ms doubling up to 2 s).
+   * Both go through one pending refresh: ioredis schedules one timer per failure, and every
+   * refresh makes another failure, so its timers add up into ever more parallel retry loops.
+   * Reaches into ioredis 6 internals (the group's emitter); on another shape nothing is changed.
+   */
+  #tameSubscriberRetries(): void {
+    const emitter = (this.#cluster as unknown as { subscriberGroupEmitter?: NodeJS.EventEmitter })
+      .subscriberGroupEmitter;
+    const ended = emitter?.listeners("-node") ?? [];
+    const failed = emitter?.listeners("subscriberConnectFailed") ?? [];
+    if (!emitter || ended.length !== 1 || failed.length !== 1) return;
+    // ioredis's: emit "-node" on the cluster, refresh (disconnect if no node answers).
+    const refreshNow = ended[0] as (redis: unknown, nodeKey: string) => void;
+    emitter.removeAllListeners("-node");
+    emitter.removeAllListeners("subscriberConnectFailed");
+    const later = (delay: number, redis: unknown, nodeKey: string) => {
+      if (this.#retryTimer) return;
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        if (this.#cluster.status !== "end") refreshNow(redis, nodeKey);
+      }, delay);
+      this.#retryTimer.unref();
+    };
+    const streaks = new Map<string, { count: number; at: number }>();
+    let lastEnded: { redis: unknown; nodeKey: string } = { redis: undefined, nodeKey: "" };
+    emitter.on("-node", (redis: unknown, nodeKey: string) => {
+      lastEnded = { redis, nodeKey };
+      const now = Date.now();
+      const last = streaks.get(nodeKey);
+      const count = last && now - last.at < RETRY_STREAK_MS ? last.count + 1 : 0;
+      streaks.set(nodeKey, { count, at: now });
+      if (count === 0) return refreshNow(redis, nodeKey);
+      const backoff = Math.min(RETRY_DELAY_MIN_MS * 2 ** count, RETRY_DELAY_MAX_MS);
+      later(Math.round(backoff * (0.75 + Math.random() * 0.5)), redis, nodeKey);
+    });
+    emitter.on("subscriberConnectFailed", ({ delay, error }: { delay: number; error: Error }) => {
+      this.#cluster.emit("error", error);
+      later(delay, lastEnded.redis, lastEnded.nodeKey);
+    });
   }
 
   #resubscribed(): void {
