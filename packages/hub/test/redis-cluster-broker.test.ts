@@ -96,6 +96,15 @@ if (available) {
           () => acked.get(victim)!.length >= countAtKill + 20,
           40_000,
         );
+        // The subscriber's live stream of the lost master's channel comes back in the new epoch
+        // (load still running: a node that only subscribes finds the new master by polling the
+        // slot map, so it may resubscribe after the first appends of the new epoch).
+        const newEpoch = acked.get(victim)!.at(-1)!.epoch;
+        await waitUntil(
+          "live events in the new epoch",
+          () => events.some((e) => e.type === "pub" && e.channel === victim && e.epoch === newEpoch),
+          20_000,
+        );
         stop = true;
         await Promise.all(load);
         console.info(`failover: ${failures} appends rejected (then retried under their key)`);
@@ -115,10 +124,6 @@ if (available) {
             seen.add(`${a.epoch}:${a.offset}`);
           }
         }
-        // The subscriber's live stream of the lost master's channel came back, in the new epoch.
-        await waitUntil("live events in the new epoch", () =>
-          events.some((e) => e.type === "pub" && e.channel === victim && e.epoch === after.epoch),
-        );
         await waitUntil("a resync after the failover", () => events.some((e) => e.type === "resync"));
       } finally {
         await Promise.all([pub.close(), sub.close()]);

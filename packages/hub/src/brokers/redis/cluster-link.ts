@@ -19,8 +19,8 @@
  * to 2 s, ±25 % jitter, then a slot-map refresh that makes a new subscriber), but the failed
  * subscriber's `end` also asks for an immediate refresh, which recreates it at once: ~40 connect
  * attempts a second per hub to the dead port; and each failed connect schedules its own delayed
- * refresh, so those pile up too. `#tameSubscriberRetries` backs the first off and merges both
- * into one pending refresh.
+ * refresh, so those pile up too. `#tameSubscriberRetries` backs the reconnects off and polls the
+ * slot map instead, so a promoted replica is still picked up at once.
  */
 /// <reference path="./cluster-key-slot.d.ts" />
 import calculateSlot from "cluster-key-slot";
@@ -33,6 +33,7 @@ const SLOTS = 16384;
 const RETRY_STREAK_MS = 10_000;
 const RETRY_DELAY_MIN_MS = 100;
 const RETRY_DELAY_MAX_MS = 2000;
+const RETRY_POLL_MS = 500;
 
 let slotTags: string[] | undefined;
 
@@ -78,7 +79,7 @@ export class ClusterLink implements RedisLink {
   #hooks: FanoutHooks | undefined;
   #connected = false;
   #settle: NodeJS.Timeout | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryPoll: NodeJS.Timeout | undefined;
 
   constructor(seeds: { host: string; port: number }[], o: ClusterLinkOptions) {
     this.#prefix = o.prefix;
@@ -144,7 +145,7 @@ export class ClusterLink implements RedisLink {
   async close(): Promise<void> {
     this.#connected = false;
     clearTimeout(this.#settle);
-    clearTimeout(this.#retryTimer);
+    clearInterval(this.#retryPoll);
     await this.#cluster.quit().catch(() => {});
     this.#cluster.disconnect();
   }
@@ -169,49 +170,59 @@ export class ClusterLink implements RedisLink {
   }
 
   /**
-   * Takes over ioredis's two "refresh the slot map" reactions of the sharded-subscriber group
-   * (each refresh recreates a subscriber that is down and connects it at once):
-   * - a subscriber ended: refresh now the first time a node's subscriber ends (a master lost: the
-   *   failover path); while it keeps ending within `RETRY_STREAK_MS` of the last end, after
-   *   100 ms doubling up to `RETRY_DELAY_MAX_MS`, ±25 % jitter;
-   * - a subscriber failed to connect: after ioredis's own delay (100 ms doubling up to 2 s).
-   * Both go through one pending refresh: ioredis schedules one timer per failure, and every
-   * refresh makes another failure, so its timers add up into ever more parallel retry loops.
-   * Reaches into ioredis 6 internals (the group's emitter); on another shape nothing is changed.
+   * Takes over ioredis's reactions to a sharded subscriber that ended or failed to connect (each
+   * refreshed the slot map, and every refresh recreated a subscriber that is down and connected
+   * it at once, so a dead master got a connect per refresh, and the refreshes per failure added
+   * up into parallel retry loops):
+   * - the first end of a subscriber (a master lost) refreshes at once, as before;
+   * - a refresh recreates a subscriber that is down only once its backoff is over: 100 ms after
+   *   the second end, doubling up to `RETRY_DELAY_MAX_MS`, ±25 % jitter, while the ends come
+   *   within `RETRY_STREAK_MS` of each other; a refresh that finds a new master for the slots
+   *   (a replica promoted) still creates that master's subscriber at once;
+   * - while a subscriber is down, the slot map is refreshed every `RETRY_POLL_MS` (one CLUSTER
+   *   SLOTS to a node), so a promotion is seen without waiting for the backoff.
+   * Reaches into ioredis 6 internals (the group and its emitter); on another shape nothing is
+   * changed.
    */
   #tameSubscriberRetries(): void {
-    const emitter = (this.#cluster as unknown as { subscriberGroupEmitter?: NodeJS.EventEmitter })
-      .subscriberGroupEmitter;
+    const internals = this.#cluster as unknown as {
+      subscriberGroupEmitter?: NodeJS.EventEmitter;
+      shardedSubscribers?: { hasUnhealthySubscribers?: () => boolean };
+    };
+    const emitter = internals.subscriberGroupEmitter;
+    const group = internals.shardedSubscribers;
     const ended = emitter?.listeners("-node") ?? [];
     const failed = emitter?.listeners("subscriberConnectFailed") ?? [];
-    if (!emitter || ended.length !== 1 || failed.length !== 1) return;
+    const unhealthy = group?.hasUnhealthySubscribers?.bind(group);
+    if (!emitter || !group || !unhealthy || ended.length !== 1 || failed.length !== 1) return;
     // ioredis's: emit "-node" on the cluster, refresh (disconnect if no node answers).
-    const refreshNow = ended[0] as (redis: unknown, nodeKey: string) => void;
+    const refresh = ended[0] as (redis: unknown, nodeKey: string) => void;
     emitter.removeAllListeners("-node");
     emitter.removeAllListeners("subscriberConnectFailed");
-    const later = (delay: number, redis: unknown, nodeKey: string) => {
-      if (this.#retryTimer) return;
-      this.#retryTimer = setTimeout(() => {
-        this.#retryTimer = undefined;
-        if (this.#cluster.status !== "end") refreshNow(redis, nodeKey);
-      }, delay);
-      this.#retryTimer.unref();
-    };
-    const streaks = new Map<string, { count: number; at: number }>();
-    let lastEnded: { redis: unknown; nodeKey: string } = { redis: undefined, nodeKey: "" };
+    let retryAt = 0;
+    let streak = 0;
+    let lastEnd = Number.NEGATIVE_INFINITY;
+    group.hasUnhealthySubscribers = () => Date.now() >= retryAt && unhealthy();
     emitter.on("-node", (redis: unknown, nodeKey: string) => {
-      lastEnded = { redis, nodeKey };
       const now = Date.now();
-      const last = streaks.get(nodeKey);
-      const count = last && now - last.at < RETRY_STREAK_MS ? last.count + 1 : 0;
-      streaks.set(nodeKey, { count, at: now });
-      if (count === 0) return refreshNow(redis, nodeKey);
-      const backoff = Math.min(RETRY_DELAY_MIN_MS * 2 ** count, RETRY_DELAY_MAX_MS);
-      later(Math.round(backoff * (0.75 + Math.random() * 0.5)), redis, nodeKey);
+      streak = now - lastEnd < RETRY_STREAK_MS ? streak + 1 : 0;
+      lastEnd = now;
+      const backoff = streak === 0 ? 0 : Math.min(RETRY_DELAY_MIN_MS * 2 ** streak, RETRY_DELAY_MAX_MS);
+      retryAt = now + Math.round(backoff * (0.75 + Math.random() * 0.5));
+      if (streak === 0) refresh(redis, nodeKey);
+      if (this.#retryPoll) return;
+      this.#retryPoll = setInterval(() => {
+        if (this.#cluster.status === "end" || !unhealthy()) {
+          clearInterval(this.#retryPoll);
+          this.#retryPoll = undefined;
+          return;
+        }
+        refresh(redis, nodeKey);
+      }, RETRY_POLL_MS);
+      this.#retryPoll.unref();
     });
-    emitter.on("subscriberConnectFailed", ({ delay, error }: { delay: number; error: Error }) => {
+    emitter.on("subscriberConnectFailed", ({ error }: { error: Error }) => {
       this.#cluster.emit("error", error);
-      later(delay, lastEnded.redis, lastEnded.nodeKey);
     });
   }
 
