@@ -451,6 +451,23 @@ describe("configured hub", () => {
     await c.waitForCount((f) => f.type === "ping", 4, 3000);
     expect(c.closeCode).toBeUndefined();
   });
+
+  it("keeps a client that answered when the hub's event loop stalls for several intervals", async () => {
+    const c = await connect(hub, { token: await token({ sub: "u1", channels: [] }) });
+    let pings = 0;
+    c.ws.on("message", (data) => {
+      if (!data.toString().includes('"ping"')) return;
+      c.send({ type: "pong" });
+      // The hub runs in this process: block it for six intervals right after answering. Its timers
+      // run before the pong is read; the client answered, so it must not be closed for it.
+      if (++pings === 2) {
+        const until = Date.now() + 1_500;
+        while (Date.now() < until) {}
+      }
+    });
+    await c.waitForCount((f) => f.type === "ping", 5, 10_000);
+    expect(c.closeCode).toBeUndefined();
+  });
 });
 
 describe("slow consumers", () => {
