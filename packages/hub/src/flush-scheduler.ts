@@ -16,7 +16,7 @@
  * they were produced in. Sockets whose queues hold the same publications share one pre-built
  * frame for them too (see `sharedBatch`).
  */
-import { allocTextFrame, type SharedFrame } from "./shared-frame.js";
+import { frameLines, type SharedFrame } from "./shared-frame.js";
 
 export interface Flushable {
   flushScheduled: boolean;
@@ -30,7 +30,6 @@ export interface RunSource {
 
 /** A delay shorter than this is not worth a timer: flush at the end of the turn. */
 const BUSY_PASS_MS = 1;
-const NEWLINE = 0x0a;
 
 export class FlushScheduler {
   private dirty: Flushable[] = [];
@@ -80,14 +79,7 @@ export class FlushScheduler {
     const last = this.batchItems;
     if (last !== undefined && this.batchFrame !== undefined && sameFrames(last, items))
       return this.batchFrame;
-    let length = items.length - 1;
-    for (const item of items) length += item.length;
-    const frame = allocTextFrame(length);
-    let at = frame.length - length;
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0) frame[at++] = NEWLINE;
-      at += (items[i] as SharedFrame).payload.copy(frame, at);
-    }
+    const frame = frameLines(items);
     this.batchItems = items;
     this.batchFrame = frame;
     return frame;

@@ -19,6 +19,8 @@ export class SharedFrame {
   }
 }
 
+const NEWLINE = 0x0a;
+
 /** FIN + text opcode, unmasked, with the 7-bit, 16-bit or 64-bit payload length. */
 export function frameText(payload: Buffer): Buffer {
   const frame = allocTextFrame(payload.length);
@@ -64,17 +66,20 @@ export class PublicationRun {
   get framed(): Buffer {
     if (this.framedBytes !== undefined) return this.framedBytes;
     const frames = this.frames;
-    if (frames.length === 1) this.framedBytes = (frames[0] as SharedFrame).framed;
-    else {
-      const length = this.bytes + frames.length - 1;
-      const frame = allocTextFrame(length);
-      let at = frame.length - length;
-      for (let i = 0; i < frames.length; i++) {
-        if (i > 0) frame[at++] = 0x0a;
-        at += (frames[i] as SharedFrame).payload.copy(frame, at);
-      }
-      this.framedBytes = frame;
-    }
+    this.framedBytes = frames.length === 1 ? (frames[0] as SharedFrame).framed : frameLines(frames);
     return this.framedBytes;
   }
+}
+
+/** One text frame whose payload is the items' payloads joined by newlines (NDJSON). */
+export function frameLines(items: readonly SharedFrame[]): Buffer {
+  let length = items.length - 1;
+  for (const item of items) length += item.length;
+  const frame = allocTextFrame(length);
+  let at = frame.length - length;
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) frame[at++] = NEWLINE;
+    at += (items[i] as SharedFrame).payload.copy(frame, at);
+  }
+  return frame;
 }
