@@ -6,7 +6,7 @@
  * and the conformance suite, unchanged.
  */
 import { randomBytes } from "node:crypto";
-import { waitFor } from "@switchboard/testkit";
+import { inBatches, waitFor } from "@switchboard/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../src/config.js";
@@ -19,15 +19,6 @@ const THRESHOLD = DEFAULT_LIMITS.joinLeaveMaxSubscribers;
 const PRESENCE_TYPES = new Set(["join", "leave", "presence_diff", "occupancy"]);
 const isPushedPresence = (f: Frame) => PRESENCE_TYPES.has(f.type) && f.id === undefined;
 const unique = (label: string) => `chat:${label}-${randomBytes(4).toString("hex")}`;
-
-async function inBatches<T>(count: number, batch: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += batch) {
-    const size = Math.min(batch, count - i);
-    out.push(...(await Promise.all(Array.from({ length: size }, (_, j) => make(i + j)))));
-  }
-  return out;
-}
 
 describe("presenceDiff: a mass subscribe to one channel", () => {
   let hub: TestHub;

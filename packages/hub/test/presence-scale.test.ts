@@ -3,6 +3,7 @@
  * clients to one channel must cost O(N) join frames, not N²/2, and presence stays exact.
  */
 
+import { inBatches } from "@switchboard/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../src/config.js";
 import { type Frame, RawClient } from "./raw-client.js";
@@ -10,15 +11,6 @@ import { startTestHub, type TestHub } from "./test-hub.js";
 
 const N = 1_000;
 const THRESHOLD = DEFAULT_LIMITS.joinLeaveMaxSubscribers;
-
-async function inBatches<T>(count: number, batch: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += batch) {
-    const size = Math.min(batch, count - i);
-    out.push(...(await Promise.all(Array.from({ length: size }, (_, j) => make(i + j)))));
-  }
-  return out;
-}
 
 describe("mass subscribe to one channel", () => {
   let hub: TestHub;

@@ -6,48 +6,9 @@
  * wire would be, so that they reach the hub between two reads of a client's socket.
  */
 import { afterEach, expect, it } from "vitest";
-import type { BrokerEvent, BrokerEventHandler } from "../src/brokers/broker.js";
-import { SqliteBroker } from "../src/brokers/sqlite/sqlite-broker.js";
+import { GatedBroker } from "./gated-broker.js";
 import { type Frame, RawClient } from "./raw-client.js";
 import { startTestHub, type TestHub, tempDir } from "./test-hub.js";
-
-/** The SQLite broker, whose events can be held back and then handed to the hub all at once. */
-class GatedBroker extends SqliteBroker {
-  private held: BrokerEvent[] | undefined;
-  private handler: BrokerEventHandler | undefined;
-
-  override start(onEvent: BrokerEventHandler): Promise<void> {
-    this.handler = onEvent;
-    return super.start((event) => {
-      if (this.held) this.held.push(event);
-      else onEvent(event);
-    });
-  }
-
-  hold(): void {
-    this.held = [];
-  }
-
-  get heldCount(): number {
-    return this.held?.length ?? 0;
-  }
-
-  release(): void {
-    const events = this.held ?? [];
-    this.held = undefined;
-    for (const event of events) this.handler?.(event);
-  }
-
-  /** What a node sees when the channel's history was lost: a publication of a new epoch. */
-  loseHistory(channel: string): void {
-    this.handler?.({
-      type: "pub",
-      channel,
-      epoch: "new-epoch",
-      publication: { offset: 1, data: null, time: Date.now() },
-    });
-  }
-}
 
 let hub: TestHub | undefined;
 const clients: RawClient[] = [];

@@ -5,29 +5,9 @@
  * a way to inject the engine event that a lost history produces.
  */
 import { afterEach, expect, it } from "vitest";
-import type { BrokerEventHandler } from "../src/brokers/broker.js";
-import { SqliteBroker } from "../src/brokers/sqlite/sqlite-broker.js";
+import { GatedBroker } from "./gated-broker.js";
 import { type Frame, RawClient } from "./raw-client.js";
 import { startTestHub, type TestHub, tempDir } from "./test-hub.js";
-
-class ResettableBroker extends SqliteBroker {
-  private handler: BrokerEventHandler | undefined;
-
-  override start(onEvent: BrokerEventHandler): Promise<void> {
-    this.handler = onEvent;
-    return super.start(onEvent);
-  }
-
-  /** What a node sees when the channel's history was lost: a publication of a new epoch. */
-  loseHistory(channel: string): void {
-    this.handler?.({
-      type: "pub",
-      channel,
-      epoch: "new-epoch",
-      publication: { offset: 1, data: null, time: Date.now() },
-    });
-  }
-}
 
 let hub: TestHub | undefined;
 afterEach(async () => {
@@ -36,7 +16,7 @@ afterEach(async () => {
 
 it("ends subscriptions on a reset, clears their presence, and keeps the gauge exact", async () => {
   const dir = tempDir();
-  const broker = new ResettableBroker({ path: `${dir}/sb.db` });
+  const broker = new GatedBroker({ path: `${dir}/sb.db` });
   hub = await startTestHub({ broker, dataDir: dir });
   const channel = "chat:reset";
   const a = await RawClient.connect(hub.url, { name: "a" });
