@@ -19,10 +19,9 @@ import type { Identity } from "./auth.js";
 import type { StreamSubscriber } from "./channel-stream.js";
 import type { Flushable } from "./flush-scheduler.js";
 import type { HubContext } from "./hub-context.js";
-import type { PublicationRun, SharedFrame } from "./shared-frame.js";
+import { frameLines, type PublicationRun, type SharedFrame } from "./shared-frame.js";
 import { Subscriptions } from "./subscriptions.js";
 
-const NEWLINE = Buffer.from("\n");
 /** How long a closing socket may take to finish its close handshake before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
 /** Random bytes per client id (12 base64url characters after `c_`). */
@@ -268,29 +267,18 @@ export class Session implements StreamSubscriber, Flushable {
       this.seqs.length = 0;
     }
     this.queuedBytes = 0;
-    // Publications only (one alone, or a run every subscriber of the channel got alike): their
-    // frame was built once for every socket. ws writes each message synchronously (no
-    // compression, no fragments), so frames never interleave.
-    let shared: Buffer | undefined;
-    let only: string | SharedFrame | undefined;
+    // The whole WebSocket frame is built here and written to the TCP socket in one write:
+    // publications only (one alone, or a run every subscriber of the channel got alike) reuse the
+    // frame built once for every socket; anything else is framed once. ws writes each of its own
+    // messages synchronously too (no compression, no fragments), so frames never interleave.
+    let frame: Buffer;
     if (count === 1) {
-      only = queue[0] as string | SharedFrame;
+      const only = queue[0] as string | SharedFrame;
       queue.length = 0;
       this.seqs.length = 0;
-      if (typeof only !== "string") shared = only.framed;
-    } else if (onlyPublications(queue)) shared = this.ctx.flusher.sharedBatch(queue);
-    if (shared !== undefined) {
-      if (this.ws.readyState === WebSocket.OPEN) this.socket.write(shared);
-    } else if (typeof only === "string") this.ws.send(only, { binary: false });
-    else {
-      const parts: Buffer[] = [];
-      for (let i = 0; i < count; i++) {
-        if (i > 0) parts.push(NEWLINE);
-        const item = queue[i] as string | SharedFrame;
-        parts.push(typeof item === "string" ? Buffer.from(item) : item.payload);
-      }
-      this.ws.send(Buffer.concat(parts), { binary: false });
-    }
+      frame = typeof only === "string" ? frameLines([only]) : only.framed;
+    } else frame = onlyPublications(queue) ? this.ctx.flusher.sharedBatch(queue) : frameLines(queue);
+    if (this.ws.readyState === WebSocket.OPEN) this.socket.write(frame);
     this.socketBacklog = this.socket.writableLength;
   }
 

@@ -71,15 +71,20 @@ export class PublicationRun {
   }
 }
 
-/** One text frame whose payload is the items' payloads joined by newlines (NDJSON). */
-export function frameLines(items: readonly SharedFrame[]): Buffer {
+/**
+ * One complete text frame whose payload is the items joined by newlines (NDJSON): shared
+ * publications and a connection's own replies alike, copied once into the frame — one socket
+ * write, where `ws.send` would copy the joined text again and write header and payload apart.
+ */
+export function frameLines(items: readonly (string | SharedFrame)[]): Buffer {
   let length = items.length - 1;
-  for (const item of items) length += item.length;
+  for (const item of items) length += typeof item === "string" ? Buffer.byteLength(item) : item.length;
   const frame = allocTextFrame(length);
   let at = frame.length - length;
   for (let i = 0; i < items.length; i++) {
     if (i > 0) frame[at++] = NEWLINE;
-    at += (items[i] as SharedFrame).payload.copy(frame, at);
+    const item = items[i] as string | SharedFrame;
+    at += typeof item === "string" ? frame.write(item, at) : item.payload.copy(frame, at);
   }
   return frame;
 }
