@@ -21,8 +21,6 @@ export interface PresenceBatching {
   occupancyIntervalMs: number;
 }
 
-export const PRESENCE_BATCHING_DEFAULTS: PresenceBatching = { windowMs: 100, occupancyIntervalMs: 1000 };
-
 /** What this needs of a stream's subscribers. */
 interface Watcher {
   presenceEvent(frame: string): void;

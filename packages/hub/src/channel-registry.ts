@@ -9,7 +9,7 @@ import {
   BrokerUnavailableError,
   type HistoryPolicy,
 } from "./brokers/broker.js";
-import { PRESENCE_BATCHING_DEFAULTS, type PresenceBatching } from "./channel-presence.js";
+import type { PresenceBatching } from "./channel-presence.js";
 import { ChannelStream, type JoinStart, type StreamSubscriber } from "./channel-stream.js";
 import type { FlushScheduler } from "./flush-scheduler.js";
 
@@ -20,11 +20,11 @@ export class ChannelRegistry {
 
   constructor(
     private readonly broker: Broker,
-    private readonly onDelivered: (count: number) => void,
-    private readonly joinLeaveMaxSubscribers = Number.POSITIVE_INFINITY,
-    private readonly batching: PresenceBatching = PRESENCE_BATCHING_DEFAULTS,
     /** The node's write passes: each stream hands its publications to its subscribers there. */
-    private readonly flusher?: FlushScheduler,
+    private readonly flusher: FlushScheduler,
+    private readonly onDelivered: (count: number) => void,
+    private readonly joinLeaveMaxSubscribers: number,
+    private readonly batching: PresenceBatching,
   ) {}
 
   readonly handleEvent = (event: BrokerEvent): void => {
@@ -69,6 +69,7 @@ export class ChannelRegistry {
       channel,
       this.broker,
       policy,
+      this.flusher,
       this.onDelivered,
       (closed) => {
         if (this.streams.get(channel) !== closed) return;
@@ -79,7 +80,6 @@ export class ChannelRegistry {
       },
       this.joinLeaveMaxSubscribers,
       this.batching,
-      this.flusher,
     );
     this.streams.set(channel, stream);
     // A failed start surfaces through join(); keep the rejection from being unhandled here.

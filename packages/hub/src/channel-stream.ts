@@ -18,15 +18,13 @@ import {
   UnsubscribeReason,
 } from "@switchboard/protocol";
 import type { Broker, HistoryPolicy } from "./brokers/broker.js";
-import { ChannelPresence, PRESENCE_BATCHING_DEFAULTS, type PresenceBatching } from "./channel-presence.js";
+import { ChannelPresence, type PresenceBatching } from "./channel-presence.js";
 import type { FlushScheduler, RunSource } from "./flush-scheduler.js";
 import { PublicationRun, SharedFrame } from "./shared-frame.js";
 
 /** What a stream needs from a subscribed connection. */
 export interface StreamSubscriber {
   readonly id: string;
-  /** Pre-serialized `pub` frame, shared by every subscriber. */
-  deliver(frame: SharedFrame): void;
   /** The channel's publications of one write pass, in order (see FlushScheduler). */
   deliverRun(run: PublicationRun): void;
   /** The hub ended this subscription (e.g. insufficient_state). */
@@ -78,13 +76,13 @@ export class ChannelStream implements RunSource {
     readonly channel: string,
     private readonly broker: Broker,
     private readonly policy: HistoryPolicy,
+    /** The node's write passes: the stream's publications reach its subscribers there, as one run. */
+    private readonly flusher: FlushScheduler,
     private readonly onDelivered: (count: number) => void,
     private readonly onClosed: (stream: ChannelStream) => void,
     /** Above this many local subscribers, join/leave frames are not fanned out (docs/protocol.md). */
-    private readonly joinLeaveMaxSubscribers = Number.POSITIVE_INFINITY,
-    private readonly batching: PresenceBatching = PRESENCE_BATCHING_DEFAULTS,
-    /** Without one, each publication is queued for each subscriber when it is delivered. */
-    private readonly flusher?: FlushScheduler,
+    private readonly joinLeaveMaxSubscribers: number,
+    private readonly batching: PresenceBatching,
   ) {
     this.ready = this.start();
   }
@@ -267,16 +265,11 @@ export class ChannelStream implements RunSource {
     this.offset = publication.offset;
     if (this.recording > 0) this.recent.push(publication);
     if (this.subscribers.size === 0) return;
-    const frame = encodePub(this.channel, publication);
-    const flusher = this.flusher;
-    if (flusher === undefined) for (const sub of this.subscribers.values()) sub.deliver(frame);
-    else {
-      if (this.run === undefined) {
-        this.run = new PublicationRun();
-        flusher.markRun(this);
-      }
-      this.run.add(frame, flusher.nextSeq());
+    if (this.run === undefined) {
+      this.run = new PublicationRun();
+      this.flusher.markRun(this);
     }
+    this.run.add(encodePub(this.channel, publication), this.flusher.nextSeq());
     this.onDelivered(this.subscribers.size);
   }
 

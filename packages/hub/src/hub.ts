@@ -81,10 +81,10 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const flusher = new FlushScheduler(limits.flushDelayMaxMs);
   const channels = new ChannelRegistry(
     broker,
+    flusher,
     (count) => metrics.deliveries.inc(count),
     limits.joinLeaveMaxSubscribers,
     { windowMs: limits.presenceDiffWindowMs, occupancyIntervalMs: limits.occupancyIntervalMs },
-    flusher,
   );
   const ctx: HubContext = {
     node,

@@ -162,10 +162,6 @@ export class Session implements StreamSubscriber, Flushable {
     this.enqueue(encodeFrame(frame));
   }
 
-  deliver(frame: SharedFrame): void {
-    this.enqueue(frame);
-  }
-
   deliverRun(run: PublicationRun): void {
     if (this.#phase === "closed" || this.slow()) return;
     // Nothing else queued and no other channel's run to interleave with: written at once.
