@@ -7,22 +7,17 @@
  */
 import { afterEach, expect, it } from "vitest";
 import { GatedBroker } from "./gated-broker.js";
-import { type Frame, RawClient } from "./raw-client.js";
+import { type Frame, RawClient, RawClients } from "./raw-client.js";
 import { startTestHub, type TestHub, tempDir } from "./test-hub.js";
 
 let hub: TestHub | undefined;
-const clients: RawClient[] = [];
+const clients = new RawClients();
+const connect = (url: string) => clients.connect(url);
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await hub?.dispose();
   hub = undefined;
 });
-
-async function connect(url: string): Promise<RawClient> {
-  const c = await RawClient.connect(url);
-  clients.push(c);
-  return c;
-}
 
 it("a hub-initiated close still sends the publications delivered before it (4029 after a stored publish)", async () => {
   hub = await startTestHub({ config: { limits: { publishRatePerSecond: 1, rateLimitStrikes: 1 } } });

@@ -119,3 +119,18 @@ export class RawClient {
     for (const waiter of [...this.waiters]) waiter();
   }
 }
+
+/** The raw clients one test opens, closed together after it (`afterEach`). */
+export class RawClients {
+  readonly #open: RawClient[] = [];
+
+  async connect(url: string, connect?: Record<string, unknown>): Promise<RawClient> {
+    const c = await RawClient.connect(url, connect);
+    this.#open.push(c);
+    return c;
+  }
+
+  closeAll(): void {
+    for (const c of this.#open.splice(0)) c.close();
+  }
+}

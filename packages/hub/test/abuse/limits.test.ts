@@ -9,22 +9,17 @@ import { connect as tcpConnect } from "node:net";
 import { waitFor } from "@switchboard/testkit";
 import { afterEach, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Frame, RawClient } from "../raw-client.js";
+import { type Frame, RawClient, RawClients } from "../raw-client.js";
 import { startTestHub, type TestHub } from "../test-hub.js";
 
 let hub: TestHub | undefined;
-const clients: RawClient[] = [];
+const clients = new RawClients();
+const connect = (url: string) => clients.connect(url);
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await hub?.dispose();
   hub = undefined;
 });
-
-async function connect(url: string): Promise<RawClient> {
-  const c = await RawClient.connect(url);
-  clients.push(c);
-  return c;
-}
 
 /** The HTTP status line and headers of an upgrade attempt. */
 function upgradeAnswer(url: string): Promise<{ status: number; headers: Record<string, string> }> {
@@ -86,7 +81,7 @@ it("limits publishes per user across connections, and a 4029 close still deliver
 
   // One message of publishes: every one the hub stored is acknowledged before the 4029 close.
   // (A restarted hub: fresh limiters, the same store.)
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   hub = await hub.restart();
   const abuser = await connect(hub.url);
   const start = abuser.frames.length;
