@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { ClusterLink, clusterSeeds } from "../src/brokers/redis/cluster-link.js";
 import { RedisBroker } from "../src/brokers/redis/redis-broker.js";
-import { RedisClusterProcess } from "../test/redis-cluster-servers.js";
+import { PROBE_LINK_OPTIONS, RedisClusterProcess } from "../test/redis-cluster-servers.js";
 
 const mode = process.argv[2] ?? "serve";
 
@@ -37,15 +37,7 @@ async function deadMaster(seconds: number): Promise<void> {
   const topic = "bench:{cluster:dead}:live";
   const victim = await redis.masterOf(topic);
   const replicas = await redis.replicasOf(victim);
-  const link = new ClusterLink(clusterSeeds(redis.url), {
-    prefix: "bench",
-    commandTimeoutMs: 1000,
-    connectTimeoutMs: 3000,
-    reconnectStepMs: 100,
-    reconnectMaxDelayMs: 1000,
-    autoPipelining: false,
-    resyncSettleMs: 1000,
-  });
+  const link = new ClusterLink(clusterSeeds(redis.url), { prefix: "bench", ...PROBE_LINK_OPTIONS });
   await link.connect();
   await link.transport({ receive: () => {}, topics: () => [topic], resync: () => {} }).listen(topic);
   for (const port of replicas) await redis.kill(port);

@@ -40,6 +40,19 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * A cluster link with short timeouts, for probes that count what it does while a master is down
+ * (the dead-master test and `bench/redis-cluster.ts`). `prefix` is the caller's.
+ */
+export const PROBE_LINK_OPTIONS = {
+  commandTimeoutMs: 1000,
+  connectTimeoutMs: 3000,
+  reconnectStepMs: 100,
+  reconnectMaxDelayMs: 1000,
+  autoPipelining: false,
+  resyncSettleMs: 1000,
+} as const;
+
 export interface ClusterNode {
   port: number;
   child: ChildProcess;

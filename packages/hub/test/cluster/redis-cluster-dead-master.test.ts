@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClusterLink, clusterSeeds } from "../../src/brokers/redis/cluster-link.js";
 import { EngineProcess, REDIS_SERVER, requireService } from "../engine-servers.js";
-import { RedisClusterProcess } from "../redis-cluster-servers.js";
+import { PROBE_LINK_OPTIONS, RedisClusterProcess } from "../redis-cluster-servers.js";
 import { eventually, runPrefix } from "./hub-cluster.js";
 
 describe.runIf(requireService(EngineProcess.available(REDIS_SERVER), REDIS_SERVER))(
@@ -32,15 +32,7 @@ describe.runIf(requireService(EngineProcess.available(REDIS_SERVER), REDIS_SERVE
       const replicas = await redis.replicasOf(victim);
       expect(replicas.length).toBeGreaterThan(0);
       const cluster = redis;
-      link = new ClusterLink(clusterSeeds(redis.url), {
-        prefix,
-        commandTimeoutMs: 1000,
-        connectTimeoutMs: 3000,
-        reconnectStepMs: 100,
-        reconnectMaxDelayMs: 1000,
-        autoPipelining: false,
-        resyncSettleMs: 1000,
-      });
+      link = new ClusterLink(clusterSeeds(redis.url), { prefix, ...PROBE_LINK_OPTIONS });
       await link.connect();
       const transport = link.transport({ receive: () => {}, topics: () => [topic], resync: () => {} });
       await transport.listen(topic);
