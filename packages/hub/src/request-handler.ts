@@ -45,8 +45,6 @@ export class RequestHandler {
 
   /** Token deadlines of the sessions that have one (docs/protocol.md "Token lifetime"). */
   private readonly clocks = new WeakMap<Session, TokenClock>();
-  /** Connections that asked for `presenceDiff` at connect (most never do: nothing per session). */
-  private readonly presenceDiff = new WeakSet<Session>();
 
   /** The session's token clock, made when it first needs one (anonymous sessions never do). */
   private clockOf(session: Session): TokenClock {
@@ -147,7 +145,7 @@ export class RequestHandler {
     }
     if (session.isClosed) return;
     const backlog = session.open(grant?.identity ?? {}, frame.name);
-    if (frame.presenceDiff) this.presenceDiff.add(session);
+    if (frame.presenceDiff) session.presenceDiff = true;
     session.send({
       type: "connected",
       id: frame.id,
@@ -311,7 +309,7 @@ export class RequestHandler {
       channel,
       { since: frame.since, rewind },
       policy.history,
-      policy.joinLeave && this.presenceDiff.has(session) ? { countable: policy.presence } : undefined,
+      policy.joinLeave && session.presenceDiff ? { countable: policy.presence } : undefined,
     );
     const slot = subscriptions.startJoining(channel, joining);
     let body: Awaited<typeof joining>;

@@ -70,6 +70,8 @@ export class Session implements StreamSubscriber, Flushable {
   readonly subscriptions = new Subscriptions();
   lastSeen = Date.now();
   flushScheduled = false;
+  /** Asked at connect for batched join/leave and counts (docs/protocol.md "Presence at scale"). */
+  presenceDiff = false;
   /** Raw messages that arrived while `connect` was being verified; handled in order after it. */
   #backlog: readonly string[] = NOTHING_HELD;
   private queue: Array<string | SharedFrame> = [];
